@@ -1,0 +1,3 @@
+"""Akiba: an open-source core banking platform for microfinance and financial inclusion."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Savings: products, accounts, deposits and withdrawals, and the pure interest engine."""
