@@ -1,0 +1,1 @@
+"""Loans: schedules, repayments and their allocation."""
