@@ -301,16 +301,48 @@ def _posting_periods(posting: str, start: date, end: date, post_at_end: bool) ->
 def _posting_period(
     settings: InterestSettings, balances: _Balances, start: date, end: date, complete: bool
 ) -> PostingPeriodInterest:
+    if settings.compounding == "daily":
+        compounded, details = _daily_compounding(settings, balances, start, end)
+    else:
+        compounded, details = _periodic_compounding(settings, balances, start, end)
+    amount = quantize(compounded, settings.digits, rounding_mode(settings.rounding))
+    if complete:
+        balances.balance += amount  # posted after the day's interest: earns from the next day
+    return PostingPeriodInterest(start, end, amount, compounded, tuple(details), complete)
+
+
+def _periodic_compounding(
+    settings: InterestSettings, balances: _Balances, start: date, end: date
+) -> tuple[Decimal, list[CompoundingInterest]]:
+    """Interest of a posting period compounded monthly or less often; returns it with each period's share."""
     compounded = ZERO  # compounded-not-posted; every compounding period ends by the posting period's end
     details: list[CompoundingInterest] = []
     for comp_start, comp_end in _compounding_periods(settings.compounding, start, end):
         interest = _compounding_interest(settings, balances.runs(comp_start, comp_end), compounded)
         details.append(CompoundingInterest(comp_start, comp_end, interest))
         compounded += interest
-    amount = quantize(compounded, settings.digits, rounding_mode(settings.rounding))
-    if complete:
-        balances.balance += amount  # posted after the day's interest: earns from the next day
-    return PostingPeriodInterest(start, end, amount, compounded, tuple(details), complete)
+    return compounded, details
+
+
+def _daily_compounding(
+    settings: InterestSettings, balances: _Balances, start: date, end: date
+) -> tuple[Decimal, list[CompoundingInterest]]:
+    """Daily compounding walks day by day (each day earns on the last); the same operations as
+    ``_compounding_interest`` on a one-day period, without a generator per day, so the results are identical.
+    Average daily balance over one day is that day's balance, so both calculations take this path."""
+    denominator = _HUNDRED * settings.days_in_year
+    compounded = ZERO
+    details: list[CompoundingInterest] = []
+    day = start
+    for days, balance in balances.runs(start, end):
+        for _ in range(days):
+            earning = balance + compounded
+            rate = _rate_for(settings, earning, 1)
+            interest = earning * rate / denominator if rate else ZERO
+            details.append(CompoundingInterest(day, day, interest))
+            compounded += interest
+            day += _ONE_DAY
+    return compounded, details
 
 
 def _compounding_periods(compounding: str, start: date, end: date) -> Iterator[tuple[date, date]]:

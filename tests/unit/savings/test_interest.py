@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -538,3 +539,57 @@ def test_resuming_from_a_posting_period_end_matches_the_full_run(
     earlier = sum((p.amount for p in full.periods if p.period_end < resume_from), Decimal(0))
     resumed = compute_interest(config, [*history, Movement(ends[-1], earlier)], resume_from, END)
     assert resumed.periods == tuple(p for p in full.periods if p.period_start >= resume_from)
+
+
+# --- an independent oracle: the contract's words, day by day, in exact fractions -------------------------
+
+
+def _is_calendar_end(day: date, months: int) -> bool:
+    return (day + timedelta(days=1)).day == 1 and day.month % months == 0
+
+
+def _reference_rate(config: InterestSettings, average: Fraction) -> Fraction:
+    minimum = config.min_balance_for_interest
+    if average <= 0 or (minimum is not None and average < Fraction(minimum)):
+        return Fraction(0)
+    eligible = [tier for tier in config.rate_tiers if average >= Fraction(tier.min_balance)]
+    return Fraction(max(eligible, key=lambda t: t.min_balance).annual_rate if eligible else config.annual_rate)
+
+
+def reference_postings(
+    config: InterestSettings, history: list[Movement], start: date, end: date
+) -> dict[date, Decimal]:
+    """Walk every day: earning balance = closing balance + compounded; no segments, no Decimal division."""
+    months = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+    balance = Fraction(sum((m.amount for m in history if m.date < start), Decimal(0)))
+    compounded = Fraction(0)
+    earnings: list[Fraction] = []
+    posted: dict[date, Decimal] = {}
+    day = start
+    while day <= end:
+        balance += Fraction(sum((m.amount for m in history if m.date == day), Decimal(0)))
+        earnings.append(balance + compounded)
+        posting_end = _is_calendar_end(day, months[config.posting])
+        compounding_end = config.compounding == "daily" or _is_calendar_end(day, months[config.compounding])
+        if compounding_end or posting_end:
+            if config.calculation == "daily_balance":
+                share = sum((e * _reference_rate(config, e) for e in earnings), Fraction(0))
+            else:
+                average = sum(earnings, Fraction(0)) / len(earnings)
+                share = average * _reference_rate(config, average) * len(earnings)
+            compounded += share / 100 / config.days_in_year
+            earnings = []
+        if posting_end:
+            amount = Decimal(round(compounded * 10**config.digits)).scaleb(-config.digits)  # round() is half-even
+            posted[day] = amount
+            balance += Fraction(amount)
+            compounded = Fraction(0)
+        day += timedelta(days=1)
+    return posted
+
+
+@settings(max_examples=150, deadline=None)
+@given(products(), movements(), st.integers(0, 200))
+def test_engine_matches_the_day_by_day_reference(config: InterestSettings, history: list[Movement], days: int) -> None:
+    end = START + timedelta(days=days)
+    assert postings(config, history, START, end) == reference_postings(config, history, START, end)
