@@ -1,0 +1,1 @@
+"""Customers: clients (persons), groups and centers, their identifiers and lifecycles."""

@@ -1,0 +1,1 @@
+"""Organisation: offices (a hierarchy), staff, working days, holidays and code lists."""

@@ -1,0 +1,1 @@
+"""The platform: settings, database and tenancy, auth, audit, app factory and CLI."""
