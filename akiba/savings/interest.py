@@ -24,12 +24,14 @@ Choices the contract leaves open, made here:
 - ``min_balance_for_interest`` and ``rate_tiers`` apply to the earning balance (the period's average for
   ``average_daily_balance``). A tier's rate applies to the whole balance, not to a slice of it; balances
   below the lowest tier earn ``annual_rate``.
-- Movements flagged ``is_interest_posting`` are ignored: the engine recomputes every posting from the
-  start and lets each recomputed posting feed later balances. What the ledger actually posted comes in as
-  ``already_posted`` and only differences go out, dated by the caller (never an edit of the past).
-- Movements dated before ``activation_date`` form the opening balance. Since nothing but the balance
-  crosses a posting period end, a caller may resume from the day after a posting period end with the
-  account's balance at that point and get the same later postings as a run from activation.
+- Movements flagged ``is_interest_posting`` and dated from ``activation_date`` on are ignored: the engine
+  recomputes every posting from the start and lets each recomputed posting feed later balances. What the
+  ledger actually posted comes in as ``already_posted`` and only differences go out, dated by the caller
+  (never an edit of the past). So the account's whole ledger can be passed as it is.
+- Every movement dated before ``activation_date`` (interest postings included) forms the opening balance.
+  Since nothing but the balance crosses a posting period end, a caller may resume from the day after a
+  posting period end with the same ledger and get the same later postings as a run from activation
+  (the close-of-business shortcut); a back-dated movement before that day needs the run from activation.
 - Arithmetic runs at 40 significant digits. Numerators (balance x rate x days) are summed exactly over
   runs of days with an unchanged balance and divided once per compounding period; with daily compounding
   every day is its own period, so that case walks day by day.
@@ -38,13 +40,18 @@ API::
 
     InterestSettings(annual_rate, calculation, compounding, posting, days_in_year,
                      min_balance_for_interest=None, rate_tiers=(), digits=2, rounding="HALF_EVEN")
-    RateTier(min_balance, annual_rate)
+    RateTier(min_balance, annual_rate)                       # rates are percentages: Decimal("5") is 5 %
     Movement(date, amount, is_interest_posting=False)       # deposits +, withdrawals and fees -
     posting_period_ends(start, end, posting) -> list[date]
     compute_interest(settings, movements, activation_date, up_to) -> InterestResult
     accrued_not_posted(settings, movements, activation_date, as_of) -> Decimal
     interest_postings_due(settings, movements, activation_date, as_of, already_posted) -> list[PostingAdjustment]
     closure_interest(settings, movements, activation_date, closed_on, already_posted) -> list[PostingAdjustment]
+
+    InterestResult(periods: tuple[PostingPeriodInterest, ...], closing_balance); .postings; .accrued_not_posted
+    PostingPeriodInterest(period_start, period_end, amount, unrounded, compounding, complete)
+    CompoundingInterest(start, end, interest)                # unrounded
+    PostingAdjustment(period_end, amount_due, already_posted, difference)
 """
 
 from __future__ import annotations
@@ -235,16 +242,16 @@ def closure_interest(
 
 
 class _Balances:
-    """Walks the closing balance forward through the days, once; movements before the start open it."""
+    """Walks the closing balance forward through the days, once; everything before the start opens it."""
 
     def __init__(self, movements: Iterable[Movement], start: date) -> None:
         opening = ZERO
         by_day: dict[date, Decimal] = {}
         for movement in movements:
-            if movement.is_interest_posting:
-                continue  # the engine posts its own recomputed interest instead
             if movement.date < start:
                 opening += movement.amount
+            elif movement.is_interest_posting:
+                continue  # the engine posts its own recomputed interest instead
             else:
                 by_day[movement.date] = by_day.get(movement.date, ZERO) + movement.amount
         self._days = sorted(by_day)
@@ -346,10 +353,11 @@ def _daily_compounding(
 
 
 def _compounding_periods(compounding: str, start: date, end: date) -> Iterator[tuple[date, date]]:
+    """Calendar compounding periods (monthly or longer), cut at the posting period's end."""
+    months = _PERIOD_MONTHS[compounding]
     day = start
     while day <= end:
-        period_end = day if compounding == "daily" else _calendar_period_end(day, _PERIOD_MONTHS[compounding])
-        period_end = min(period_end, end)
+        period_end = min(_calendar_period_end(day, months), end)
         yield day, period_end
         day = period_end + _ONE_DAY
 

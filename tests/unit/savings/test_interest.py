@@ -385,9 +385,12 @@ def test_accrued_not_posted() -> None:
 
 def test_resuming_after_a_posting_period_end_matches_a_full_run() -> None:
     # Only the balance crosses a posting period end, so March from a balance of 1008.10 on Feb 28
-    # (1000 + 4.25 + 3.85) is March of the full run: 4.28.
-    resumed = [move(d("2023-02-28"), "1008.10")]
-    assert postings(product("5"), resumed, d("2023-03-01"), d("2023-03-31")) == {d("2023-03-31"): Decimal("4.28")}
+    # (1000 + 4.25 + 3.85) is March of the full run: 4.28. The ledger's postings before the new start
+    # count in the opening balance, flagged or not.
+    ledger = [OPENING, *(Movement(day, amount, is_interest_posting=True) for day, amount in POSTED_JAN_FEB.items())]
+    march = {d("2023-03-31"): Decimal("4.28")}
+    assert postings(product("5"), ledger, d("2023-03-01"), d("2023-03-31")) == march
+    assert postings(product("5"), [move(d("2023-02-28"), "1008.10")], d("2023-03-01"), d("2023-03-31")) == march
 
 
 def test_before_activation_there_is_nothing() -> None:
@@ -535,9 +538,9 @@ def test_resuming_from_a_posting_period_end_matches_the_full_run(
     if not ends:
         return
     resume_from = ends[-1] + timedelta(days=1)
-    # Movements before the new start open the balance; the earlier recomputed postings must be added to it.
-    earlier = sum((p.amount for p in full.periods if p.period_end < resume_from), Decimal(0))
-    resumed = compute_interest(config, [*history, Movement(ends[-1], earlier)], resume_from, END)
+    # The ledger as the bank holds it: the movements plus the earlier postings, which open the balance.
+    earlier = [Movement(p.period_end, p.amount, True) for p in full.periods if p.period_end < resume_from]
+    resumed = compute_interest(config, [*history, *earlier], resume_from, END)
     assert resumed.periods == tuple(p for p in full.periods if p.period_start >= resume_from)
 
 
