@@ -25,8 +25,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy akiba
 	$(BIN)/lint-imports
 
+# The suite runs on the embedded PostgreSQL, and again on $$AKIBA_TEST_DATABASE_URL when that is set.
 test: lint
-	$(BIN)/pytest -n 2 --dist loadfile
+	env -u AKIBA_TEST_DATABASE_URL $(BIN)/pytest -n 2 --dist loadfile
+	if [ -n "$$AKIBA_TEST_DATABASE_URL" ]; then $(BIN)/pytest -n 2 --dist loadfile; fi
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench

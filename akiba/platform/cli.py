@@ -135,3 +135,7 @@ def tenants_migrate(workers: Annotated[int, typer.Option(min=1, max=32)] = 4) ->
         typer.echo(f"FAILED {tenant}: {error}", err=True)
     if failures:
         raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -163,10 +164,13 @@ def register_tenant(
 def migrate_all(
     registry: Registry, workers: int = 4, progress: Callable[[int, int, str], None] | None = None
 ) -> list[tuple[str, str]]:
-    """Bring every tenant schema to head in parallel; returns (tenant, error) for failures."""
+    """Bring every tenant schema to head in parallel; returns (tenant, error) for failures.
+
+    Processes, not threads: Alembic's migration context is a module-level global.
+    """
     tenants = registry.all()
     failures: list[tuple[str, str]] = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(migrate_tenant_schema, t.shard_url, t.schema): t for t in tenants}
         for done, fut in enumerate(as_completed(futures), start=1):
             tenant = futures[fut]
