@@ -20,6 +20,7 @@ FEATURE_ROUTERS = [
     "akiba.platform.admin_api",
     "akiba.org.api",
     "akiba.clients.api",
+    "akiba.loans.api",
 ]
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
