@@ -275,14 +275,18 @@ def _renumbered(rows: list[Installment], offset: int) -> list[Installment]:
     return [replace(row, n=row.n + offset) for row in rows]
 
 
+def down_payment_rows(req: ScheduleRequest) -> tuple[list[Installment], Decimal]:
+    """The down payment installment (if the product has one) and the principal left for the repayments."""
+    if req.down_payment is None:
+        return [], req.principal
+    amount = down_payment_amount(req)
+    return [_down_payment_installment(req, amount)], req.principal - amount
+
+
 def generate_schedule(req: ScheduleRequest, adjust_due_date: DueDateAdjuster | None = None) -> Schedule:
     """The schedule as expected at disbursement: pure, no clock; `adjust_due_date` may move due dates (holidays)."""
     periods = repayment_periods(req, adjust_due_date)
-    down_payment = down_payment_amount(req)
-    rows: list[Installment] = []
-    if req.down_payment is not None:
-        rows.append(_down_payment_installment(req, down_payment))
-    balance = req.principal - down_payment
+    rows, balance = down_payment_rows(req)
     if req.schedule_type == "progressive":
         repayments = generate_progressive(req, balance, periods)
     else:
