@@ -136,6 +136,11 @@ def generate_cumulative(req: ScheduleRequest, balance: Decimal, periods: list[Pe
     if deferred_interest and rows:
         last = rows[-1]
         rows[-1] = Installment(
-            last.n, last.from_date, last.due_date, last.principal, last.interest + deferred_interest, last.outstanding_after
+            last.n,
+            last.from_date,
+            last.due_date,
+            last.principal,
+            last.interest + deferred_interest,
+            last.outstanding_after,
         )
     return rows

@@ -86,7 +86,9 @@ def emi_for(req: ScheduleRequest, balance: Decimal, factors: list[Decimal]) -> D
     return req.rounding.money(req.rounding.multiple(emi, req.installment_in_multiples_of))
 
 
-def amortise(req: ScheduleRequest, balance: Decimal, emi: Decimal, factors: list[Decimal]) -> list[tuple[Decimal, Decimal]]:
+def amortise(
+    req: ScheduleRequest, balance: Decimal, emi: Decimal, factors: list[Decimal]
+) -> list[tuple[Decimal, Decimal]]:
     """(principal, interest) per period for a given EMI; the last period (or an early payoff) takes the rest."""
     parts: list[tuple[Decimal, Decimal]] = []
     for index, factor in enumerate(factors):
@@ -125,8 +127,9 @@ def generate_progressive(req: ScheduleRequest, balance: Decimal, periods: list[P
     factors = [period.factor for period in rated]
     emi = streamlined_emi(req, balance, emi_for(req, balance, factors), factors)
     rows: list[Installment] = []
-    for number, ((principal, interest), period) in enumerate(zip(amortise(req, balance, emi, factors), periods), 1):
+    # An early payoff leaves fewer parts than periods; the periods after it simply do not exist.
+    parts = zip(amortise(req, balance, emi, factors), periods, strict=False)
+    for number, ((principal, interest), period) in enumerate(parts, 1):
         balance -= principal
         rows.append(Installment(number, period.from_date, period.due_date, principal, interest, balance))
     return rows
-

@@ -46,9 +46,9 @@ class RecalculationState:
     deferred_interest: Decimal = ZERO
 
 
-def _allocate_all(rows: list[Installment], transactions: list[Transaction], strategy: Strategy) -> tuple[
-    list[Installment], Decimal
-]:
+def _allocate_all(
+    rows: list[Installment], transactions: list[Transaction], strategy: Strategy
+) -> tuple[list[Installment], Decimal]:
     """Apply transactions to rows; answer the rows and what none of them could absorb."""
     leftover = ZERO
     for transaction in transactions:
@@ -93,7 +93,9 @@ def _period_activity(
     start, due = period.from_date, period.due_date
     rows, _ = _allocate_all(list(prior), [t for t in transactions if t.date <= start], strategy)
     inside = [t for t in transactions if start < t.date < due]
-    breaks = sorted({t.date for t in inside} | ({latest_event} if latest_event and start < latest_event < due else set()))
+    breaks = sorted(
+        {t.date for t in inside} | ({latest_event} if latest_event and start < latest_event < due else set())
+    )
     if not daily_rest:
         breaks = []  # with a rest of the repayment period, a change only counts from the next due date
     interest = ZERO
@@ -114,7 +116,9 @@ def _period_activity(
     return PeriodActivity(interest, prepaid, on_due)
 
 
-def _scheduled_principal(req: ScheduleRequest, state: RecalculationState, number: int, own_interest: Decimal) -> Decimal:
+def _scheduled_principal(
+    req: ScheduleRequest, state: RecalculationState, number: int, own_interest: Decimal
+) -> Decimal:
     if in_principal_grace(req, number):
         return ZERO
     if state.emi is not None:
@@ -151,7 +155,11 @@ def _installment_interest(req: ScheduleRequest, state: RecalculationState, numbe
 
 
 def recalculate_rows(
-    req: ScheduleRequest, balance: Decimal, periods: list[PeriodDates], transactions: list[Transaction], prior: list[Installment]
+    req: ScheduleRequest,
+    balance: Decimal,
+    periods: list[PeriodDates],
+    transactions: list[Transaction],
+    prior: list[Installment],
 ) -> list[Installment]:
     """The repayment installments (numbered after `prior`, e.g. a down payment) given the actual repayments."""
     plan: PrincipalPlan = plan_principal(req, balance, periods)
@@ -172,7 +180,10 @@ def recalculate_rows(
         principal = settle_last_principal(req, principal, state.balance - principal, number, len(periods))
         state.balance -= principal
         if principal > planned:
-            if req.interest_recalculation and req.interest_recalculation.reschedule_strategy == "reschedule_next_repayments":
+            if (
+                req.interest_recalculation
+                and req.interest_recalculation.reschedule_strategy == "reschedule_next_repayments"
+            ):
                 state.credit += principal - planned
             _respread_after_prepayment(req, state, len(periods) - number)
         rows.append(Installment(number + offset, period.from_date, period.due_date, principal, interest, state.balance))

@@ -225,7 +225,9 @@ def parse_schedule_request(body: Mapping[str, Any]) -> ScheduleRequest:
         annual_interest_rate=_decimal(body, "annual_interest_rate"),
         interest_type=_choice(body, "interest_type", ("declining_balance", "flat"), "declining_balance"),
         amortization=_choice(body, "amortization", ("equal_installments", "equal_principal"), "equal_installments"),
-        interest_calculation_period=_choice(body, "interest_calculation_period", ("daily", "same_as_repayment"), "daily"),
+        interest_calculation_period=_choice(
+            body, "interest_calculation_period", ("daily", "same_as_repayment"), "daily"
+        ),
         days_in_year=_choice(body, "days_in_year", ("360", "364", "365", "actual"), "actual"),
         days_in_month=_choice(body, "days_in_month", ("30", "actual"), "actual"),
         repayment_every=_integer(body, "repayment_every", 1, minimum=1),
@@ -247,7 +249,9 @@ def parse_schedule_request(body: Mapping[str, Any]) -> ScheduleRequest:
         transaction_processing_strategy=_strategy(body),
         transactions=_transactions(body),
         as_of=_date(body, "as_of", required=False),
-        fixed_principal_percentage_per_installment=_optional_decimal(body, "fixed_principal_percentage_per_installment"),
+        fixed_principal_percentage_per_installment=_optional_decimal(
+            body, "fixed_principal_percentage_per_installment"
+        ),
     )
     _check_consistency(req)
     return req

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal
 from typing import Literal
@@ -151,9 +151,6 @@ class Installment:
     @property
     def days(self) -> int:
         return (self.due_date - self.from_date).days
-
-    def with_changes(self, **changes: object) -> Installment:
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,9 @@ def _differences(case: dict[str, Any], actual: dict[str, Any]) -> list[str]:
     return problems
 
 
-@pytest.mark.skipif(not CASES, reason=f"oracle file {ORACLE_FILE} is absent (the shared design docs sit beside the repo)")
+@pytest.mark.skipif(
+    not CASES, reason=f"oracle file {ORACLE_FILE} is absent (the shared design docs sit beside the repo)"
+)
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
 def test_schedule_matches_fineract(case: dict[str, Any]) -> None:
     actual = schedule_to_dict(preview(parse_schedule_request(case["request"])))
