@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ import typer
 from akiba.core.errors import DomainError
 from akiba.platform import embedded
 from akiba.platform.bootstrap import configure_logging, prepare
+from akiba.platform.db import dispose_engines
 from akiba.platform.runtime import Runtime
 from akiba.platform.settings import get_settings
 
@@ -39,10 +41,20 @@ def serve(demo: Annotated[bool, typer.Option(help="create the demo tenant on fir
     if demo:
         _ensure_demo(rt)
     settings = rt.settings
+    # uvicorn re-raises SIGTERM after its graceful shutdown; a Python handler turns that into a normal exit,
+    # so the embedded database is stopped by its exit hook instead of being left running.
+    signal.signal(signal.SIGTERM, _exit_normally)
     typer.echo(f"Akiba serving on http://{settings.http_host}:{settings.http_port} (docs at /docs)")
-    uvicorn.run(create_app(settings, rt.control_url), host=settings.http_host, port=settings.http_port,
-                log_level="warning", access_log=False)
-    typer.echo("Akiba stopped")
+    try:
+        uvicorn.run(create_app(settings, rt.control_url), host=settings.http_host, port=settings.http_port,
+                    log_level="warning", access_log=False)
+    finally:
+        dispose_engines()
+        typer.echo("Akiba stopped")
+
+
+def _exit_normally(signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _ensure_demo(rt: Runtime) -> None:
