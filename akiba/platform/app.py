@@ -21,6 +21,7 @@ FEATURE_ROUTERS = [
     "akiba.org.api",
     "akiba.clients.api",
     "akiba.loans.api",
+    "akiba.cob.api",
 ]
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from akiba.platform.runtime import Runtime
 
 PLATFORM_ADMIN = "platform:admin"
+# Every permission an endpoint asks for, collected as routers are built, so the API can list what roles may hold.
+KNOWN_PERMISSIONS: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 def require(permission: str) -> Any:
     """A dependency that lets the call through only for holders of `permission` (403 otherwise)."""
+    KNOWN_PERMISSIONS.add(permission)
 
     def check(principal: PrincipalDep) -> Principal:
         if not principal.can(permission):
@@ -84,4 +87,5 @@ def require(permission: str) -> Any:
 
 
 def allowed(permission: str) -> Callable[[Principal], bool]:
+    KNOWN_PERMISSIONS.add(permission)
     return lambda p: p.can(permission)
