@@ -78,14 +78,16 @@ def flat_principal_for(req: ScheduleRequest, plan: PrincipalPlan, interest: Deci
         return plan.flat_principal
     rounding = req.rounding
     # The principal absorbs the interest's rounding so that principal + interest is a whole multiple.
-    return rounding.multiple(plan.flat_principal, step) + rounding.multiple(interest, step) - interest
+    whole = rounding.multiple(plan.flat_principal, step) + rounding.multiple(interest, step) - interest
+    return max(whole, ZERO)  # a multiple coarser than the installment rounds it away to nothing
 
 
 def scheduled_principal(req: ScheduleRequest, plan: PrincipalPlan, number: int, own_interest: Decimal) -> Decimal:
     if in_principal_grace(req, number):
         return ZERO
     if plan.emi is not None:
-        return plan.emi - own_interest
+        # Interest above the EMI (a tiny EMI after rounding to a coarse multiple) repays no principal.
+        return max(plan.emi - own_interest, ZERO)
     if plan.fixed_principal is not None:
         return plan.fixed_principal
     return flat_principal_for(req, plan, own_interest)
@@ -116,8 +118,9 @@ def generate_cumulative(req: ScheduleRequest, balance: Decimal, periods: list[Pe
             break
         if plan.flat_interest is not None:
             own_interest = ZERO if in_interest_grace(req, number) else plan.flat_interest
-            if number == len(periods):
-                own_interest = plan.flat_total_interest - charged_flat_interest
+            left_to_charge = plan.flat_total_interest - charged_flat_interest
+            # Rounding up each share must not charge more than the total; the last period takes what is left.
+            own_interest = left_to_charge if number == len(periods) else min(own_interest, left_to_charge)
             charged_flat_interest += own_interest
             interest = own_interest
         else:

@@ -93,7 +93,8 @@ def amortise(
     parts: list[tuple[Decimal, Decimal]] = []
     for index, factor in enumerate(factors):
         interest = req.rounding.money(balance * factor)
-        principal = emi - interest
+        # A period whose interest exceeds the EMI repays no principal rather than adding to the debt.
+        principal = max(emi - interest, ZERO)
         if balance < principal or index == len(factors) - 1:
             principal = balance
         parts.append((principal, interest))
