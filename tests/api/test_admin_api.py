@@ -36,7 +36,8 @@ def as_user(api: Api, username: str, password: str = USER_PASSWORD) -> Api:
 def _token(client: TestClient, tenant: str, username: str, password: str) -> int:
     r = client.post("/api/v1/auth/token", headers={"Akiba-Tenant": tenant},
                     data={"grant_type": "password", "username": username, "password": password})
-    return r.status_code
+    status: int = r.status_code
+    return status
 
 
 def test_role_is_created_listed_and_read(api: Api) -> None:
@@ -82,7 +83,8 @@ def test_role_change_reaches_the_next_token(api: Api) -> None:
     r = api.put(f"/api/v1/roles/{role_id}", {"permissions": ["offices:read", "offices:create"],
                                               "description": "now creates offices"})
     assert r.status_code == 200 and r.json()["description"] == "now creates offices"
-    assert as_user(api, "grower").post("/api/v1/offices", {"name": "HQ", "opening_date": "2020-01-01"}).status_code == 201
+    office = as_user(api, "grower").post("/api/v1/offices", {"name": "HQ", "opening_date": "2020-01-01"})
+    assert office.status_code == 201
     assert api.get(f"/api/v1/users/{user['id']}").json()["roles"] == ["grower-role"]
 
 
