@@ -15,7 +15,7 @@ ORACLE_FILE = Path(__file__).resolve().parents[3] / "shared/oracles/fineract_sch
 
 MONEY_FIELDS = ("principal", "interest", "fees", "penalties", "total_due", "outstanding_after")
 TRANSACTION_FIELDS = ("paid", "in_advance", "late", "outstanding")
-PENALTY_NOTE = "overdue charge"
+PENALTY_NOTE_WORDS = ("penalt", "overdue")
 
 
 def _load_cases() -> list[dict[str, Any]]:
@@ -33,7 +33,8 @@ def _same_money(actual: str, expected: str) -> bool:
 
 
 def _fields_to_compare(case: dict[str, Any], row: dict[str, Any]) -> list[str]:
-    if PENALTY_NOTE in (case.get("notes") or ""):
+    notes = (case.get("notes") or "").lower()
+    if all(word in notes for word in PENALTY_NOTE_WORDS):
         # Penalties come from an overdue charge applied by close of business, which a preview does not run.
         return ["principal", "interest"]
     fields = [name for name in MONEY_FIELDS if row.get(name) is not None]
@@ -60,7 +61,8 @@ def _differences(case: dict[str, Any], actual: dict[str, Any]) -> list[str]:
         for name in _fields_to_compare(case, row):
             if not _same_money(got[name], row[name]):
                 problems.append(f"period {row['n']} {name} {got[name]} != {row[name]}")
-        if case["category"].endswith("-txn") and "paid_date" in row and got["paid_date"] != row["paid_date"]:
+        compares_payments = "paid" in _fields_to_compare(case, row)
+        if compares_payments and "paid_date" in row and got["paid_date"] != row["paid_date"]:
             problems.append(f"period {row['n']} paid_date {got['paid_date']} != {row['paid_date']}")
     for total in ("total_principal", "total_interest"):
         expected_total = case["expected"].get(total)
@@ -69,10 +71,15 @@ def _differences(case: dict[str, Any], actual: dict[str, Any]) -> list[str]:
     return problems
 
 
-@pytest.mark.skipif(
-    not CASES, reason=f"oracle file {ORACLE_FILE} is absent (the shared design docs sit beside the repo)"
+ABSENT = pytest.param(
+    None,
+    id="oracles-absent",
+    marks=pytest.mark.skip(reason=f"oracle file {ORACLE_FILE} is absent (the shared docs sit beside the repo)"),
 )
-@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+PARAMS = [pytest.param(case, id=case["id"]) for case in CASES] or [ABSENT]
+
+
+@pytest.mark.parametrize("case", PARAMS)
 def test_schedule_matches_fineract(case: dict[str, Any]) -> None:
     actual = schedule_to_dict(preview(parse_schedule_request(case["request"])))
     problems = _differences(case, actual)
