@@ -45,7 +45,22 @@ STRATEGIES: dict[str, Strategy] = {
         _PEN_INT_PRI_FEE, _PEN_INT_PRI_FEE
     ),
     "PRINCIPAL_INTEREST_PENALTIES_FEES_ORDER": Strategy(_PRI_INT_PEN_FEE, _PRI_INT_PEN_FEE),
+    "PRINCIPAL_INTEREST_PENALTIES_FEES_ORDER_STRATEGY": Strategy(_PRI_INT_PEN_FEE, _PRI_INT_PEN_FEE),
+    "principal-interest-penalties-fees-order-strategy": Strategy(_PRI_INT_PEN_FEE, _PRI_INT_PEN_FEE),
     "INTEREST_PRINCIPAL_PENALTIES_FEES_ORDER": Strategy(_INT_PRI_PEN_FEE, _INT_PRI_PEN_FEE),
+    "INTEREST_PRINCIPAL_PENALTIES_FEES_ORDER_STRATEGY": Strategy(_INT_PRI_PEN_FEE, _INT_PRI_PEN_FEE),
+    "interest-principal-penalties-fees-order-strategy": Strategy(_INT_PRI_PEN_FEE, _INT_PRI_PEN_FEE),
+    # Fineract's older named strategies differ from the standard order only in how they treat fees and
+    # penalties of future installments; with the amounts a schedule carries they split payments the same way.
+    "MIFOS_STANDARD_STRATEGY": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
+    "HEAVENS_FAMILY_STRATEGY": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
+    "heavensfamily-strategy": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
+    "CREOCORE_STRATEGY": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
+    "creocore-strategy": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
+    "RBI_INDIA_STRATEGY": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
+    "rbi-india-strategy": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
+    "EARLY_REPAYMENT_STRATEGY": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
+    "early-repayment-strategy": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
     # Advanced payment allocation's default rules pay past-due and due installments oldest first, then the
     # next installment, each penalties, fees, interest, principal.
     "ADVANCED_PAYMENT_ALLOCATION": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),

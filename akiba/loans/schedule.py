@@ -40,6 +40,9 @@ __all__ = [
 
 _E = TypeVar("_E", bound=str)
 
+# A bound on the term keeps one request from asking for an unbounded amount of work.
+MAX_TERM = 1200
+
 # ---------------------------------------------------------------------------------------------------------------
 # Parsing: the CONTRACT.md request dict -> ScheduleRequest, naming the field of any bad input.
 # ---------------------------------------------------------------------------------------------------------------
@@ -64,7 +67,9 @@ def _optional_decimal(body: Mapping[str, Any], name: str) -> Decimal | None:
     return None if body.get(name) is None else _decimal(body, name)
 
 
-def _integer(body: Mapping[str, Any], name: str, default: int | None = None, minimum: int = 0) -> int:
+def _integer(
+    body: Mapping[str, Any], name: str, default: int | None = None, minimum: int = 0, maximum: int | None = None
+) -> int:
     raw = body.get(name, default)
     if raw is None:
         raise invalid(name, "is required")
@@ -76,6 +81,8 @@ def _integer(body: Mapping[str, Any], name: str, default: int | None = None, min
         raise invalid(name, "must be an integer") from None
     if value < minimum:
         raise invalid(name, f"must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise invalid(name, f"must be at most {maximum}")
     return value
 
 
@@ -201,6 +208,9 @@ def _check_consistency(req: ScheduleRequest) -> None:
         raise invalid("grace_on_interest", "must be less than number_of_repayments")
     if req.first_repayment_date is not None and req.first_repayment_date <= req.expected_disbursement_date:
         raise invalid("first_repayment_date", "must be after expected_disbursement_date")
+    for index, transaction in enumerate(req.transactions):
+        if transaction.date < req.expected_disbursement_date:
+            raise invalid(f"transactions[{index}].date", "must not be before expected_disbursement_date")
     if not ZERO <= req.principal_threshold_for_last_installment_percent <= HUNDRED:
         raise invalid("principal_threshold_for_last_installment_percent", "must be between 0 and 100")
     percent = req.fixed_principal_percentage_per_installment
@@ -220,7 +230,7 @@ def parse_schedule_request(body: Mapping[str, Any]) -> ScheduleRequest:
     req = ScheduleRequest(
         principal=_decimal(body, "principal"),
         currency=currency,
-        digits=_integer(body, "digits", 2),
+        digits=_integer(body, "digits", 2, maximum=6),
         in_multiples_of=_integer(body, "in_multiples_of", 0),
         annual_interest_rate=_decimal(body, "annual_interest_rate"),
         interest_type=_choice(body, "interest_type", ("declining_balance", "flat"), "declining_balance"),
@@ -230,9 +240,9 @@ def parse_schedule_request(body: Mapping[str, Any]) -> ScheduleRequest:
         ),
         days_in_year=_choice(body, "days_in_year", ("360", "364", "365", "actual"), "actual"),
         days_in_month=_choice(body, "days_in_month", ("30", "actual"), "actual"),
-        repayment_every=_integer(body, "repayment_every", 1, minimum=1),
+        repayment_every=_integer(body, "repayment_every", 1, minimum=1, maximum=MAX_TERM),
         repayment_frequency=_choice(body, "repayment_frequency", ("days", "weeks", "months")),
-        number_of_repayments=_integer(body, "number_of_repayments", minimum=1),
+        number_of_repayments=_integer(body, "number_of_repayments", minimum=1, maximum=MAX_TERM),
         schedule_type=_choice(body, "schedule_type", ("cumulative", "progressive"), "cumulative"),
         expected_disbursement_date=_required_date(body, "expected_disbursement_date"),
         first_repayment_date=_date(body, "first_repayment_date", required=False),
