@@ -27,7 +27,8 @@ def test_tenants_on_two_shards_are_isolated(app_client: TestClient, runtime: Run
     _office(on_second, "Second HQ")
     # The second tenant's schema really lives in the other database.
     with engine_for(shard2_url).connect() as conn:
-        names = conn.execute(text("SELECT name FROM " + on_second.tenant.schema + ".offices")).scalars().all()
+        conn.execute(text("SELECT set_config('search_path', :s, false)"), {"s": on_second.tenant.schema})
+        names = conn.execute(text("SELECT name FROM offices")).scalars().all()
     assert names == ["Second HQ"]
     assert [o["name"] for o in on_first.get("/api/v1/offices").json()["items"]] == ["First HQ"]
     assert [o["name"] for o in on_second.get("/api/v1/offices").json()["items"]] == ["Second HQ"]
