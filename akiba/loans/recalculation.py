@@ -103,7 +103,7 @@ def _period_activity(
     cursor = start
     for stop in [*breaks, due]:
         overdue = _overdue(rows, compounds_interest) if latest_event is not None and cursor < latest_event else ZERO
-        balance = opening - prepaid + overdue
+        balance = max(opening - prepaid + overdue, ZERO)  # an overpayment earns the borrower no interest
         rate = periodic_rate(req, cursor, stop)
         interest += req.rounding.money(req.rate_context.multiply(balance, rate))
         if stop < due:

@@ -336,7 +336,9 @@ def replay(schedule: Schedule, transactions: list[Transaction], strategy_name: s
 def preview(req: ScheduleRequest, adjust_due_date: DueDateAdjuster | None = None) -> Schedule:
     """Generate, then replay the what-if transactions (if any) through the loan's allocation rules."""
     transactions = effective_transactions(req)
-    if req.interest_recalculation is not None and req.annual_interest_rate > 0 and transactions:
+    # Fineract recalculates interest only for interest-bearing declining-balance loans; flat interest is fixed.
+    recalculates = req.interest_recalculation is not None and req.interest_type == "declining_balance"
+    if recalculates and req.annual_interest_rate > 0 and transactions:
         from akiba.loans.recalculation import recalculated_preview
 
         return recalculated_preview(req, transactions, adjust_due_date)
