@@ -14,7 +14,10 @@ from akiba.platform.security import check_password_policy, hash_password
 from akiba.platform.tenancy import TenantInfo, register_tenant
 
 # Features that seed a new tenant (e.g. the standard chart of accounts) expose `seed_tenant(session, tenant)`.
-FEATURE_SEEDERS: list[str] = []
+FEATURE_SEEDERS: list[str] = [
+    "akiba.accounting.seed",
+    "akiba.org.seed",
+]
 
 STANDARD_ROLES: dict[str, tuple[str, list[str]]] = {
     "admin": ("Every permission of the tenant", ["*"]),

@@ -1,0 +1,336 @@
+"""The posting service: how every feature writes to the ledger, inside its own transaction.
+
+Interface (stable; loans, savings and close of business call it and never commit themselves):
+
+    from akiba.accounting.posting import Leg, post_entry, reverse_entry, reverse_entries_for_source
+
+    Leg(gl_account_id: int, side: "debit" | "credit", amount: Decimal)     # frozen dataclass
+
+    post_entry(s, *, office_id, currency, transaction_date, source, source_id, legs,
+               reference=None, description="", created_by=None) -> int    # the journal entry id
+    reverse_entry(s, entry_id, *, transaction_date=None, reason="", created_by=None) -> int
+    reverse_entries_for_source(s, source, source_id, *, transaction_date=None, reason="",
+                               created_by=None) -> list[int]
+    gl_account_id(s, gl_code) -> int
+
+    set_product_mappings(s, product_type, product_id, mapping: dict[movement, gl_account_id])
+    product_mapping(s, product_type, product_id) -> dict[movement, gl_account_id]
+    default_mapping(s, product_type, accounting_rule) -> dict[movement, gl_account_id]
+    missing_movements(product_type, accounting_rule, mapping) -> list[str]
+    financial_activity_account(s, activity) -> int    # e.g. "opening_balance_contra"
+
+`source` names where an entry comes from: "manual", "opening_balance", "loan_transaction",
+"savings_transaction", "cob" (any short string works; reports group by it) and `source_id` the id of that
+transaction, so `reverse_entries_for_source` can undo what one loan/savings transaction posted.
+
+post_entry refuses (DomainError, nothing written): an unknown office, a bad currency code, a negative amount or
+one with more than 6 decimals, legs that do not balance, an unknown, header or disabled GL account, and a date on or
+before the office's latest accounting closure. Zero legs are skipped (a repayment with no interest part posts
+no interest leg); an entry left with no legs is refused.
+
+Behind it, the database enforces the same rules for any writer (migration t0003): the lines of an entry balance
+per currency (a deferred constraint trigger, fired by `commit()`), lines and entries are append-only, amounts are
+positive, and closed periods and header accounts take no lines. The per-account, per-office, per-day balance
+table (gl_daily_balances) is updated in the same statement that inserts the lines, by one set-based
+INSERT ... ON CONFLICT DO UPDATE in a statement trigger, so no writer can leave it behind the journal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from akiba.accounting.chart import ACCOUNTING_RULES, DEFAULT_CODES, MOVEMENTS, PRODUCT_TYPES, required_movements
+from akiba.accounting.currencies import is_currency_code
+from akiba.accounting.models import FinancialActivityMapping, GLAccount, JournalEntry, JournalLine, ProductGLMapping
+from akiba.core.errors import DomainError, invalid, not_found
+
+Side = Literal["debit", "credit"]
+MAX_AMOUNT = Decimal("1e13")  # NUMERIC(19,6) holds 13 digits before the point
+
+
+@dataclass(frozen=True)
+class Leg:
+    gl_account_id: int
+    side: Side
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class _Line:
+    gl_account_id: int
+    office_id: int
+    currency: str
+    side: str
+    amount: Decimal
+
+
+# One round trip: the entry and all its lines in one statement, so the statement triggers on journal_lines
+# (closure and header checks, the daily balance upsert) run once per entry, set-based.
+_INSERT_ENTRY = text("""
+WITH entry AS (
+  INSERT INTO journal_entries (office_id, currency, transaction_date, source, source_id, reference, description,
+                               reversal_of, created_by)
+  VALUES (:office_id, :currency, :transaction_date, :source, :source_id, :reference, :description,
+          :reversal_of, :created_by)
+  RETURNING id, transaction_date
+)
+INSERT INTO journal_lines (entry_id, transaction_date, gl_account_id, office_id, currency, side, amount)
+SELECT entry.id, entry.transaction_date, l.gl_account_id, l.office_id, l.currency, l.side, l.amount
+  FROM entry, unnest(CAST(:gl_ids AS integer[]), CAST(:office_ids AS integer[]), CAST(:currencies AS text[]),
+                     CAST(:sides AS text[]), CAST(:amounts AS numeric[]))
+       AS l(gl_account_id, office_id, currency, side, amount)
+RETURNING entry_id
+""")
+
+_DB_REFUSALS = {
+    "accounting_closure": ("accounting-period-closed", 409),
+    "journal_entry_balanced": ("journal-entry-unbalanced", 422),
+    "journal_lines_detail_accounts": ("gl-account-header", 422),
+    "uq_journal_entries_reversal_of": ("journal-entry-already-reversed", 409),
+}
+
+
+def _check_amount(leg: Leg, index: int) -> None:
+    if not isinstance(leg.amount, Decimal) or not leg.amount.is_finite():
+        raise invalid(f"legs.{index}.amount", "must be a finite Decimal")
+    if leg.amount < 0:
+        raise invalid(f"legs.{index}.amount", "must not be negative")
+    if leg.amount >= MAX_AMOUNT:
+        raise invalid(f"legs.{index}.amount", "is too large")
+    exponent = leg.amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -6 and leg.amount != leg.amount.quantize(Decimal("1e-6")):
+        raise invalid(f"legs.{index}.amount", "has more than 6 decimal places")
+    if leg.side not in ("debit", "credit"):
+        raise invalid(f"legs.{index}.side", "must be debit or credit")
+
+
+def _nonzero_legs(legs: Sequence[Leg]) -> list[Leg]:
+    for i, leg in enumerate(legs):
+        _check_amount(leg, i)
+    kept = [leg for leg in legs if leg.amount != 0]
+    if not kept:
+        raise invalid("legs", "a journal entry needs at least one leg with a non-zero amount")
+    return kept
+
+
+def _check_balanced(legs: Iterable[Leg]) -> None:
+    debits = sum((leg.amount for leg in legs if leg.side == "debit"), Decimal(0))
+    credits = sum((leg.amount for leg in legs if leg.side == "credit"), Decimal(0))
+    if debits != credits:
+        raise DomainError("journal-entry-unbalanced", f"debits {debits} do not equal credits {credits}", status=422)
+
+
+def check_accounts_postable(s: Session, gl_ids: Iterable[int]) -> None:
+    """Every account exists, is a detail account and is enabled."""
+    wanted = set(gl_ids)
+    rows = s.execute(select(GLAccount.id, GLAccount.gl_code, GLAccount.usage, GLAccount.enabled)
+                     .where(GLAccount.id.in_(wanted))).all()
+    found = {row.id: row for row in rows}
+    for gl_id in sorted(wanted):
+        row = found.get(gl_id)
+        if row is None:
+            raise DomainError("gl-account-not-found", f"GL account {gl_id} does not exist", status=422)
+        if row.usage != "detail":
+            raise DomainError("gl-account-header", f"GL account {row.gl_code} is a header account", status=422)
+        if not row.enabled:
+            raise DomainError("gl-account-disabled", f"GL account {row.gl_code} is disabled", status=422)
+
+
+def latest_closing_date(s: Session, office_id: int) -> date | None:
+    value: date | None = s.scalar(
+        text("SELECT max(closing_date) FROM accounting_closures WHERE office_id = :o"), {"o": office_id})
+    return value
+
+
+def check_period_open(s: Session, office_ids: Iterable[int], transaction_date: date) -> None:
+    for office_id in sorted(set(office_ids)):
+        closed_to = latest_closing_date(s, office_id)
+        if closed_to is not None and transaction_date <= closed_to:
+            raise DomainError("accounting-period-closed",
+                              f"office {office_id} is closed up to {closed_to}; {transaction_date} is refused",
+                              status=409)
+
+
+def _check_office(s: Session, office_id: int) -> None:
+    if s.scalar(text("SELECT 1 FROM offices WHERE id = :o"), {"o": office_id}) is None:
+        raise invalid("office_id", f"office {office_id} does not exist")
+
+
+def _insert(s: Session, header: Mapping[str, Any], lines: Sequence[_Line]) -> int:
+    params = {
+        **header,
+        "gl_ids": [ln.gl_account_id for ln in lines],
+        "office_ids": [ln.office_id for ln in lines],
+        "currencies": [ln.currency for ln in lines],
+        "sides": [ln.side for ln in lines],
+        "amounts": [ln.amount for ln in lines],
+    }
+    try:
+        # No savepoint (it would cost two round trips per entry): a refusal here fails the caller's command.
+        entry_id = s.execute(_INSERT_ENTRY, params).scalars().first()
+    except IntegrityError as error:
+        raise _domain_error(error) from None
+    assert entry_id is not None
+    return int(entry_id)
+
+
+def _domain_error(error: IntegrityError) -> DomainError | IntegrityError:
+    diag = getattr(error.orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    message = getattr(diag, "message_primary", None) or str(error.orig)
+    if constraint in _DB_REFUSALS:
+        slug, status = _DB_REFUSALS[constraint]
+        return DomainError(slug, message, status=status)
+    return DomainError("ledger-refused", message, status=409)
+
+
+def post_entry(
+    s: Session,
+    *,
+    office_id: int,
+    currency: str,
+    transaction_date: date,
+    source: str,
+    source_id: int | None,
+    legs: Sequence[Leg],
+    reference: str | None = None,
+    description: str = "",
+    created_by: int | None = None,
+) -> int:
+    """Post one balanced journal entry in the caller's transaction and return its id (see module docstring)."""
+    if not is_currency_code(currency):
+        raise invalid("currency", "must be an ISO 4217 code of 3 capital letters")
+    if not source or len(source) > 30:
+        raise invalid("source", "must be 1-30 characters")
+    kept = _nonzero_legs(legs)
+    _check_balanced(kept)
+    _check_office(s, office_id)
+    check_accounts_postable(s, (leg.gl_account_id for leg in kept))
+    check_period_open(s, [office_id], transaction_date)
+    header = {"office_id": office_id, "currency": currency, "transaction_date": transaction_date, "source": source,
+              "source_id": source_id, "reference": reference, "description": description, "reversal_of": None,
+              "created_by": created_by}
+    lines = [_Line(leg.gl_account_id, office_id, currency, leg.side, leg.amount) for leg in kept]
+    return _insert(s, header, lines)
+
+
+def reverse_entry(s: Session, entry_id: int, *, transaction_date: date | None = None, reason: str = "",
+                  created_by: int | None = None) -> int:
+    """Post the mirror of an entry (debits become credits), linked to it; an entry is reversed at most once.
+
+    The reversal keeps the original's source and source_id and is dated like it unless a date is given
+    (a date after the latest closure is needed once the original's period is closed).
+    """
+    original = s.execute(select(JournalEntry).where(JournalEntry.id == entry_id).with_for_update()).scalar_one_or_none()
+    if original is None:
+        raise not_found("journal-entry", entry_id)
+    if original.reversal_of is not None:
+        raise DomainError("journal-entry-is-a-reversal", f"entry {entry_id} is itself a reversal", status=409)
+    if s.scalar(select(JournalEntry.id).where(JournalEntry.reversal_of == entry_id)) is not None:
+        raise DomainError("journal-entry-already-reversed", f"entry {entry_id} is already reversed", status=409)
+    lines = s.execute(select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.id)).scalars()
+    mirrored = [_Line(ln.gl_account_id, ln.office_id, ln.currency, "credit" if ln.side == "debit" else "debit",
+                      ln.amount) for ln in lines]
+    when = transaction_date or original.transaction_date
+    check_period_open(s, {ln.office_id for ln in mirrored}, when)
+    header = {"office_id": original.office_id, "currency": original.currency, "transaction_date": when,
+              "source": original.source, "source_id": original.source_id, "reference": original.reference,
+              "description": reason or f"Reversal of entry {entry_id}", "reversal_of": entry_id,
+              "created_by": created_by}
+    return _insert(s, header, mirrored)
+
+
+def reverse_entries_for_source(s: Session, source: str, source_id: int, *, transaction_date: date | None = None,
+                               reason: str = "", created_by: int | None = None) -> list[int]:
+    """Reverse every entry a source transaction posted that is not reversed yet; returns the reversals' ids."""
+    reversed_ids = select(JournalEntry.reversal_of).where(JournalEntry.reversal_of.is_not(None))
+    open_ids = s.scalars(
+        select(JournalEntry.id)
+        .where(JournalEntry.source == source, JournalEntry.source_id == source_id,
+               JournalEntry.reversal_of.is_(None), JournalEntry.id.not_in(reversed_ids))
+        .order_by(JournalEntry.id)
+    ).all()
+    return [reverse_entry(s, entry_id, transaction_date=transaction_date, reason=reason, created_by=created_by)
+            for entry_id in open_ids]
+
+
+def gl_account_id(s: Session, gl_code: str) -> int:
+    found = s.scalar(select(GLAccount.id).where(GLAccount.gl_code == gl_code))
+    if found is None:
+        raise not_found("gl-account", gl_code)
+    return int(found)
+
+
+# --- product-to-GL mappings -------------------------------------------------------------------------------------
+
+
+def _check_product_type(product_type: str) -> None:
+    if product_type not in PRODUCT_TYPES:
+        raise invalid("product_type", f"must be one of {', '.join(PRODUCT_TYPES)}")
+
+
+def missing_movements(product_type: str, accounting_rule: str, mapping: Mapping[str, int]) -> list[str]:
+    """The movements the rule needs that the mapping does not name."""
+    _check_product_type(product_type)
+    if accounting_rule not in ACCOUNTING_RULES:
+        raise invalid("accounting_rule", f"must be one of {', '.join(ACCOUNTING_RULES)}")
+    return [m for m in required_movements(product_type, accounting_rule) if m not in mapping]
+
+
+def set_product_mappings(s: Session, product_type: str, product_id: int, mapping: Mapping[str, int]) -> None:
+    """Point each named movement of a product at a detail GL account (others keep their mapping)."""
+    _check_product_type(product_type)
+    unknown = sorted(set(mapping) - MOVEMENTS[product_type])
+    if unknown:
+        raise invalid("mapping", f"unknown movements for a {product_type} product: {', '.join(unknown)}")
+    if not mapping:
+        return
+    check_accounts_postable(s, mapping.values())
+    stmt = pg_insert(ProductGLMapping).values([
+        {"product_type": product_type, "product_id": product_id, "movement": m, "gl_account_id": gl}
+        for m, gl in sorted(mapping.items())
+    ])
+    s.execute(stmt.on_conflict_do_update(index_elements=["product_type", "product_id", "movement"],
+                                         set_={"gl_account_id": stmt.excluded.gl_account_id}))
+
+
+def product_mapping(s: Session, product_type: str, product_id: int) -> dict[str, int]:
+    rows = s.execute(select(ProductGLMapping.movement, ProductGLMapping.gl_account_id).where(
+        ProductGLMapping.product_type == product_type, ProductGLMapping.product_id == product_id)).all()
+    return {row.movement: row.gl_account_id for row in rows}
+
+
+def default_mapping(s: Session, product_type: str, accounting_rule: str) -> dict[str, int]:
+    """The seeded chart's accounts for each movement the rule needs (for products created without mappings)."""
+    needed = missing_movements(product_type, accounting_rule, {})  # validates both names; all are missing
+    codes = {m: DEFAULT_CODES[product_type][m] for m in needed}
+    ids = dict(s.execute(select(GLAccount.gl_code, GLAccount.id).where(GLAccount.gl_code.in_(codes.values()))).all())
+    absent = sorted(code for code in codes.values() if code not in ids)
+    if absent:
+        raise DomainError("gl-default-mapping-missing",
+                          f"the standard chart's accounts {', '.join(absent)} are missing; map the product explicitly",
+                          status=409)
+    return {m: int(ids[code]) for m, code in codes.items()}
+
+
+def financial_activity_account(s: Session, activity: str) -> int:
+    found = s.scalar(select(FinancialActivityMapping.gl_account_id)
+                     .where(FinancialActivityMapping.activity == activity))
+    if found is None:
+        raise DomainError("financial-activity-not-mapped", f"no GL account is mapped to {activity}", status=409)
+    return int(found)
+
+
+def set_financial_activity(s: Session, activity: str, gl_account_id: int) -> None:
+    check_accounts_postable(s, [gl_account_id])
+    stmt = pg_insert(FinancialActivityMapping).values(activity=activity, gl_account_id=gl_account_id)
+    s.execute(stmt.on_conflict_do_update(index_elements=["activity"], set_={"gl_account_id": gl_account_id}))

@@ -1,0 +1,226 @@
+"""The database itself keeps the ledger honest: raw SQL cannot unbalance, edit, delete or back-date postings."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from akiba.accounting.posting import (
+    Leg,
+    default_mapping,
+    financial_activity_account,
+    gl_account_id,
+    post_entry,
+    product_mapping,
+    reverse_entries_for_source,
+    reverse_entry,
+    set_product_mappings,
+)
+from akiba.core.errors import DomainError
+from akiba.platform.db import commit
+from akiba.platform.runtime import Runtime
+from akiba.platform.tenancy import TenantInfo
+
+D = Decimal
+
+
+@pytest.fixture
+def office_id(head_office: dict[str, Any]) -> int:
+    return int(head_office["id"])
+
+
+def _gl(s: Session, code: str) -> int:
+    return gl_account_id(s, code)
+
+
+def _post(s: Session, office_id: int, amount: str = "100.00", when: date = date(2024, 1, 10),
+          source: str = "manual", source_id: int | None = None) -> int:
+    cash, portfolio = _gl(s, "1110"), _gl(s, "1210")
+    return post_entry(s, office_id=office_id, currency="USD", transaction_date=when, source=source,
+                      source_id=source_id, legs=[Leg(portfolio, "debit", D(amount)), Leg(cash, "credit", D(amount))])
+
+
+def _balance(s: Session, code: str) -> tuple[Decimal, Decimal]:
+    row = s.execute(text("SELECT coalesce(sum(b.debit), 0), coalesce(sum(b.credit), 0) FROM gl_daily_balances b "
+                         "JOIN gl_accounts a ON a.id = b.gl_account_id WHERE a.gl_code = :c"), {"c": code}).one()
+    return row[0], row[1]
+
+
+def test_post_entry_writes_lines_and_daily_balances(runtime: Runtime, tenant: TenantInfo, office_id: int) -> None:
+    with runtime.session(tenant) as s:
+        entry = _post(s, office_id, "250.50")
+        _post(s, office_id, "49.50")
+        commit(s)
+    with runtime.session(tenant) as s:
+        lines = s.execute(text("SELECT side, amount FROM journal_lines WHERE entry_id = :e ORDER BY side"),
+                          {"e": entry}).all()
+        assert [(r.side, r.amount) for r in lines] == [("credit", D("250.50")), ("debit", D("250.50"))]
+        assert _balance(s, "1210") == (D("300.00"), D("0"))
+        assert _balance(s, "1110") == (D("0"), D("300.00"))
+
+
+def test_raw_sql_unbalanced_entry_is_refused_at_commit(runtime: Runtime, tenant: TenantInfo, office_id: int) -> None:
+    with runtime.session(tenant) as s:
+        entry = s.execute(text("INSERT INTO journal_entries (office_id, currency, transaction_date, source) "
+                               "VALUES (:o, 'USD', '2024-01-05', 'manual') RETURNING id"), {"o": office_id}).scalar()
+        s.execute(text("INSERT INTO journal_lines (entry_id, transaction_date, gl_account_id, office_id, currency, "
+                       "side, amount) VALUES (:e, '2024-01-05', :g, :o, 'USD', 'debit', 10)"),
+                  {"e": entry, "g": _gl(s, "1110"), "o": office_id})
+        with pytest.raises(DBAPIError, match="does not balance"):
+            commit(s)
+    with runtime.session(tenant) as s:
+        assert s.scalar(text("SELECT count(*) FROM journal_lines")) == 0
+        assert s.scalar(text("SELECT count(*) FROM gl_daily_balances")) == 0
+
+
+def test_raw_sql_entry_unbalanced_in_one_currency_is_refused(runtime: Runtime, tenant: TenantInfo,
+                                                             office_id: int) -> None:
+    with runtime.session(tenant) as s:
+        entry = s.execute(text("INSERT INTO journal_entries (office_id, currency, transaction_date, source) "
+                               "VALUES (:o, 'USD', '2024-01-05', 'manual') RETURNING id"), {"o": office_id}).scalar()
+        for side, currency in (("debit", "USD"), ("credit", "KES")):
+            s.execute(text("INSERT INTO journal_lines (entry_id, transaction_date, gl_account_id, office_id, "
+                           "currency, side, amount) VALUES (:e, '2024-01-05', :g, :o, :c, :side, 10)"),
+                      {"e": entry, "g": _gl(s, "1110"), "o": office_id, "c": currency, "side": side})
+        with pytest.raises(DBAPIError, match="does not balance in"):
+            commit(s)
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE journal_lines SET amount = amount + 1",
+    "DELETE FROM journal_lines",
+    "TRUNCATE journal_lines CASCADE",
+    "UPDATE journal_entries SET description = 'x'",
+    "DELETE FROM journal_entries",
+])
+def test_raw_sql_cannot_change_posted_lines(runtime: Runtime, tenant: TenantInfo, office_id: int,
+                                            statement: str) -> None:
+    with runtime.session(tenant) as s:
+        _post(s, office_id)
+        commit(s)
+    with runtime.session(tenant) as s, pytest.raises(DBAPIError, match="never updated or deleted"):
+        s.execute(text(statement))
+    with runtime.session(tenant) as s:
+        assert s.scalar(text("SELECT sum(amount) FROM journal_lines")) == D("200.00")
+
+
+@pytest.mark.parametrize("amount", ["0", "-5"])
+def test_raw_sql_non_positive_amount_is_refused(runtime: Runtime, tenant: TenantInfo, office_id: int,
+                                                amount: str) -> None:
+    with runtime.session(tenant) as s:
+        entry = s.execute(text("INSERT INTO journal_entries (office_id, currency, transaction_date, source) "
+                               "VALUES (:o, 'USD', '2024-01-05', 'manual') RETURNING id"), {"o": office_id}).scalar()
+        with pytest.raises(DBAPIError, match="amount_positive"):
+            s.execute(text("INSERT INTO journal_lines (entry_id, transaction_date, gl_account_id, office_id, "
+                           "currency, side, amount) VALUES (:e, '2024-01-05', :g, :o, 'USD', 'debit', :a)"),
+                      {"e": entry, "g": _gl(s, "1110"), "o": office_id, "a": D(amount)})
+
+
+def test_raw_sql_line_in_closed_period_is_refused(runtime: Runtime, tenant: TenantInfo, office_id: int) -> None:
+    with runtime.session(tenant) as s:
+        s.execute(text("INSERT INTO accounting_closures (office_id, closing_date) VALUES (:o, '2024-01-31')"),
+                  {"o": office_id})
+        commit(s)
+    with runtime.session(tenant) as s:
+        entry = s.execute(text("INSERT INTO journal_entries (office_id, currency, transaction_date, source) "
+                               "VALUES (:o, 'USD', '2024-01-31', 'cob') RETURNING id"), {"o": office_id}).scalar()
+        with pytest.raises(DBAPIError, match="is closed up to"):
+            s.execute(text("INSERT INTO journal_lines (entry_id, transaction_date, gl_account_id, office_id, "
+                           "currency, side, amount) VALUES (:e, '2024-01-31', :g, :o, 'USD', 'debit', 1), "
+                           "(:e, '2024-01-31', :h, :o, 'USD', 'credit', 1)"),
+                      {"e": entry, "g": _gl(s, "1110"), "h": _gl(s, "1210"), "o": office_id})
+
+
+def test_raw_sql_line_dated_unlike_its_entry_is_refused(runtime: Runtime, tenant: TenantInfo, office_id: int) -> None:
+    with runtime.session(tenant) as s:
+        entry = s.execute(text("INSERT INTO journal_entries (office_id, currency, transaction_date, source) "
+                               "VALUES (:o, 'USD', '2024-03-01', 'manual') RETURNING id"), {"o": office_id}).scalar()
+        with pytest.raises(DBAPIError, match="fk_journal_lines_entry"):
+            s.execute(text("INSERT INTO journal_lines (entry_id, transaction_date, gl_account_id, office_id, "
+                           "currency, side, amount) VALUES (:e, '2024-01-01', :g, :o, 'USD', 'debit', 1)"),
+                      {"e": entry, "g": _gl(s, "1110"), "o": office_id})
+
+
+def test_system_posting_into_closed_period_is_refused(runtime: Runtime, tenant: TenantInfo, office_id: int) -> None:
+    with runtime.session(tenant) as s:
+        s.execute(text("INSERT INTO accounting_closures (office_id, closing_date) VALUES (:o, '2024-01-31')"),
+                  {"o": office_id})
+        commit(s)
+    with runtime.session(tenant) as s:
+        for source in ("loan_transaction", "savings_transaction", "cob"):
+            with pytest.raises(DomainError) as refused:
+                _post(s, office_id, when=date(2024, 1, 31), source=source, source_id=7)
+            assert refused.value.type == "accounting-period-closed"
+        assert _post(s, office_id, when=date(2024, 2, 1), source="cob") > 0
+
+
+def test_posting_service_refusals(runtime: Runtime, tenant: TenantInfo, office_id: int) -> None:
+    with runtime.session(tenant) as s:
+        cash, portfolio, header = _gl(s, "1110"), _gl(s, "1210"), _gl(s, "1000")
+        s.execute(text("UPDATE gl_accounts SET enabled = false WHERE gl_code = '1120'"))
+        disabled = _gl(s, "1120")
+        cases = {
+            "journal-entry-unbalanced": [Leg(cash, "debit", D("10")), Leg(portfolio, "credit", D("9.99"))],
+            "gl-account-header": [Leg(header, "debit", D("10")), Leg(cash, "credit", D("10"))],
+            "gl-account-disabled": [Leg(disabled, "debit", D("10")), Leg(cash, "credit", D("10"))],
+            "gl-account-not-found": [Leg(999999, "debit", D("10")), Leg(cash, "credit", D("10"))],
+            "validation-error": [Leg(cash, "debit", D("-10")), Leg(portfolio, "credit", D("-10"))],
+        }
+        for slug, legs in cases.items():
+            with pytest.raises(DomainError) as refused:
+                post_entry(s, office_id=office_id, currency="USD", transaction_date=date(2024, 1, 1),
+                           source="manual", source_id=None, legs=legs)
+            assert refused.value.type == slug
+        with pytest.raises(DomainError):
+            post_entry(s, office_id=office_id, currency="USD", transaction_date=date(2024, 1, 1), source="manual",
+                       source_id=None, legs=[Leg(cash, "debit", D("0"))])
+        # Zero legs are skipped, the rest posts.
+        entry = post_entry(s, office_id=office_id, currency="USD", transaction_date=date(2024, 1, 1),
+                           source="manual", source_id=None,
+                           legs=[Leg(cash, "debit", D("5")), Leg(portfolio, "credit", D("5")),
+                                 Leg(_gl(s, "4100"), "credit", D("0"))])
+        assert s.scalar(text("SELECT count(*) FROM journal_lines WHERE entry_id = :e"), {"e": entry}) == 2
+
+
+def test_reversal_mirrors_and_is_once_only(runtime: Runtime, tenant: TenantInfo, office_id: int) -> None:
+    with runtime.session(tenant) as s:
+        first = _post(s, office_id, "40", source="loan_transaction", source_id=11)
+        second = _post(s, office_id, "2", source="loan_transaction", source_id=11)
+        _post(s, office_id, "7", source="loan_transaction", source_id=12)
+        reversal = reverse_entry(s, first, reason="typo")
+        with pytest.raises(DomainError) as again:
+            reverse_entry(s, first)
+        assert again.value.type == "journal-entry-already-reversed"
+        assert reverse_entries_for_source(s, "loan_transaction", 11) != [reversal]
+        assert reverse_entries_for_source(s, "loan_transaction", 11) == []
+        commit(s)
+    with runtime.session(tenant) as s:
+        assert _balance(s, "1210") == (D("49"), D("42"))
+        sides = s.execute(text("SELECT side FROM journal_lines WHERE entry_id = :e ORDER BY id"), {"e": reversal})
+        assert [r.side for r in sides] == ["credit", "debit"]
+        assert s.scalar(text("SELECT reversal_of FROM journal_entries WHERE id = :e"), {"e": reversal}) == first
+        assert s.scalar(text("SELECT count(*) FROM journal_entries WHERE reversal_of = :e"), {"e": second}) == 1
+
+
+def test_product_mappings_and_defaults(runtime: Runtime, tenant: TenantInfo) -> None:
+    with runtime.session(tenant) as s:
+        defaults = default_mapping(s, "loan", "accrual_periodic")
+        assert defaults["loan_portfolio"] == _gl(s, "1210")
+        assert defaults["interest_receivable"] == _gl(s, "1220")
+        assert "interest_receivable" not in default_mapping(s, "loan", "cash")
+        assert default_mapping(s, "savings", "none") == {}
+        set_product_mappings(s, "loan", 5, defaults)
+        set_product_mappings(s, "loan", 5, {"fund_source": _gl(s, "1120")})
+        mapping = product_mapping(s, "loan", 5)
+        assert mapping["fund_source"] == _gl(s, "1120") and mapping["interest_income"] == _gl(s, "4100")
+        with pytest.raises(DomainError):
+            set_product_mappings(s, "loan", 5, {"no_such_movement": _gl(s, "1120")})
+        with pytest.raises(DomainError):
+            set_product_mappings(s, "loan", 5, {"fund_source": _gl(s, "1100")})
+        assert financial_activity_account(s, "opening_balance_contra") == _gl(s, "3300")
