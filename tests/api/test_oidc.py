@@ -135,7 +135,7 @@ def test_forged_signatures_are_refused(oidc_client: TestClient, tenant: TenantIn
     assert _get(oidc_client, tenant, _token(stranger, tenant.id, ["admin"])) == 401  # known kid, wrong key
     assert _get(oidc_client, tenant, _token(stranger, tenant.id, ["admin"], kid="unknown-kid")) == 401
     unsigned = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "tenant": tenant.id, "roles": ["admin"],
-                           "exp": int(time.time()) + 300}, key=None, algorithm="none")
+                           "exp": int(time.time()) + 300}, key="", algorithm="none")
     assert _get(oidc_client, tenant, unsigned) == 401
     assert _get(oidc_client, tenant, "not-a-jwt") == 401
 
