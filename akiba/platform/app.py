@@ -20,8 +20,10 @@ FEATURE_ROUTERS = [
     "akiba.platform.admin_api",
     "akiba.org.api",
     "akiba.clients.api",
+    "akiba.accounting.api",
     "akiba.loans.api",
     "akiba.cob.api",
+    "akiba.savings.api",
 ]
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -1,0 +1,265 @@
+"""Interest posting for many accounts at once: the close-of-business step of savings.
+
+Set-based: per chunk of accounts (locked FOR UPDATE in id order, like every command that moves money), one
+query reads their movements already summed per day, one reads what each period already posted; the pure
+engine computes each account in Python; then one bulk INSERT writes the interest transactions, one journal
+entry per office, currency, product, day and direction carries their total to the ledger, and one UPDATE
+moves the balances. Running it twice for the same day posts nothing twice: the engine is handed what each
+period already posted and only differences come back.
+
+An account whose interest was posted up to a period end and that has seen no back-dated change since resumes
+from the day after (the engine's close-of-business shortcut, its ledger before that day as the opening
+balance); an account with a back-dated change (``interest_recompute_from``) is recomputed from activation.
+
+    post_interest_chunk(s, as_of, after_id=0, limit=1000, account_ids=None, full=False) -> ChunkResult
+    run_interest_posting(rt, tenant, as_of, chunk=1000) -> RunResult      # commits per chunk
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import Session
+
+from akiba.accounting import posting as ledger
+from akiba.core.money import ZERO
+from akiba.platform.db import commit
+from akiba.platform.runtime import Runtime
+from akiba.platform.tenancy import TenantInfo
+from akiba.savings.interest import (
+    Movement,
+    PostingAdjustment,
+    closure_interest,
+    interest_postings_due,
+    posting_period_ends,
+)
+from akiba.savings.models import SavingsAccount, SavingsProduct, SavingsTransaction
+from akiba.savings.postings import legs_for
+from akiba.savings.service.common import interest_settings
+
+SOURCE = "savings_interest"
+_ONE_DAY = timedelta(days=1)
+
+# Movements per account and effective day, summed. An interest posting counts on the day of the period it
+# belongs to (a correction posted later included), which is where the engine's own recomputation puts it;
+# it is flagged as interest (ignored by the engine) only for periods the run recomputes.
+_MOVEMENTS = text("""
+WITH c AS (
+  SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:starts AS date[])) AS c(account_id, start_day)
+), t AS (
+  SELECT t.account_id, c.start_day, t.interest_period_end,
+         CASE WHEN t.interest_period_end IS NOT NULL THEN t.interest_period_end ELSE t.transaction_date END AS day,
+         CASE WHEN t.is_credit THEN t.amount ELSE -t.amount END AS amount
+    FROM c JOIN savings_transactions t ON t.account_id = c.account_id
+   WHERE NOT t.reversed
+)
+SELECT account_id, GREATEST(day, start_day - 1) AS day,
+       COALESCE(interest_period_end >= start_day, false) AS is_interest, sum(amount) AS amount
+  FROM t WHERE day <= :as_of
+ GROUP BY 1, 2, 3
+""")
+_POSTED = text("""
+SELECT account_id, interest_period_end, sum(CASE WHEN is_credit THEN amount ELSE -amount END) AS amount
+  FROM savings_transactions
+ WHERE account_id = ANY(CAST(:ids AS integer[])) AND interest_period_end IS NOT NULL AND NOT reversed
+ GROUP BY 1, 2
+""")
+_UPDATE_ACCOUNTS = text("""
+UPDATE savings_accounts a
+   SET balance = a.balance + v.delta,
+       last_interest_posted_to = COALESCE(v.posted_to, a.last_interest_posted_to),
+       interest_recompute_from = CASE WHEN v.clear THEN NULL ELSE a.interest_recompute_from END
+  FROM unnest(CAST(:ids AS integer[]), CAST(:deltas AS numeric[]), CAST(:posted_to AS date[]),
+              CAST(:clear AS boolean[])) AS v(id, delta, posted_to, clear)
+ WHERE a.id = v.id
+""")
+
+
+@dataclass(frozen=True)
+class Booking:
+    """One interest transaction to write: a posting (difference > 0) or a reversal of over-posted interest."""
+
+    account_id: int
+    office_id: int
+    currency: str
+    product_id: int
+    period_end: date
+    day: date
+    difference: Decimal
+
+
+@dataclass
+class ChunkResult:
+    accounts: int = 0
+    last_id: int | None = None
+    bookings: list[Booking] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((b.difference for b in self.bookings), ZERO)
+
+
+@dataclass
+class RunResult:
+    accounts: int = 0
+    postings: int = 0
+    total: Decimal = ZERO
+    chunks: int = 0
+
+
+def _start_day(account: SavingsAccount, full: bool) -> date:
+    assert account.activated_on is not None, "only active accounts earn interest"
+    if full or account.last_interest_posted_to is None or account.interest_recompute_from is not None:
+        return account.activated_on
+    return account.last_interest_posted_to + _ONE_DAY
+
+
+def _lock_chunk(s: Session, as_of: date, after_id: int, limit: int,
+                account_ids: Sequence[int] | None) -> list[SavingsAccount]:
+    a = SavingsAccount
+    stmt = select(a).where(a.status == "active", a.activated_on <= as_of)
+    chosen = a.id.in_(account_ids) if account_ids is not None else a.id > after_id
+    stmt = stmt.where(chosen).limit(limit if account_ids is None else None)
+    # populate_existing: a command that locked the account earlier in this transaction sees fresh values.
+    return list(s.scalars(stmt.order_by(a.id).with_for_update().execution_options(populate_existing=True)))
+
+
+def movements_by_account(s: Session, starts: dict[int, date], as_of: date) -> dict[int, list[Movement]]:
+    found: dict[int, list[Movement]] = defaultdict(list)
+    if not starts:
+        return found
+    rows = s.execute(_MOVEMENTS, {"ids": list(starts), "starts": list(starts.values()), "as_of": as_of})
+    for row in rows:
+        found[row.account_id].append(Movement(row.day, Decimal(row.amount), bool(row.is_interest)))
+    return found
+
+
+def posted_by_account(s: Session, ids: Iterable[int]) -> dict[int, dict[date, Decimal]]:
+    found: dict[int, dict[date, Decimal]] = defaultdict(dict)
+    for row in s.execute(_POSTED, {"ids": list(ids)}):
+        found[row.account_id][row.interest_period_end] = Decimal(row.amount)
+    return found
+
+
+def bookings_for(account: SavingsAccount, adjustments: Iterable[PostingAdjustment], as_of: date) -> list[Booking]:
+    """A first posting is dated on its period end; a later difference on ``as_of`` (never an edit of the past)."""
+    return [
+        Booking(account.id, account.office_id, account.currency, account.product_id, adj.period_end,
+                adj.period_end if adj.already_posted == 0 else as_of, adj.difference)
+        for adj in adjustments if adj.difference != 0
+    ]
+
+
+def post_interest_chunk(
+    s: Session,
+    as_of: date,
+    *,
+    after_id: int = 0,
+    limit: int = 1000,
+    account_ids: Sequence[int] | None = None,
+    full: bool = False,
+    created_by: int | None = None,
+) -> ChunkResult:
+    """Post the interest due on or before ``as_of`` for one chunk of active accounts (see module docstring)."""
+    s.flush()
+    accounts = _lock_chunk(s, as_of, after_id, limit, account_ids)
+    result = ChunkResult(accounts=len(accounts), last_id=accounts[-1].id if accounts else None)
+    starts: dict[int, date] = {}
+    for account in accounts:
+        start = _start_day(account, full)
+        if posting_period_ends(start, as_of, account.posting):
+            starts[account.id] = start
+    movements = movements_by_account(s, starts, as_of)
+    posted = posted_by_account(s, starts)
+    updates: list[tuple[int, Decimal, date | None, bool]] = []
+    for account in accounts:
+        start_or_none = starts.get(account.id)
+        if start_or_none is None:
+            continue
+        start = start_or_none
+        already = {day: amount for day, amount in posted[account.id].items() if day >= start}
+        adjustments = interest_postings_due(interest_settings(account), movements[account.id], start, as_of, already)
+        bookings = bookings_for(account, adjustments, as_of)
+        result.bookings.extend(bookings)
+        ends = posting_period_ends(start, as_of, account.posting)
+        last = account.last_interest_posted_to
+        posted_to = max(ends[-1], last) if last else ends[-1]
+        covered = last is None or as_of >= last
+        updates.append((account.id, sum((b.difference for b in bookings), ZERO), posted_to, covered))
+    book_interest(s, result.bookings, created_by)
+    if updates:
+        ids, deltas, posted_tos, clears = zip(*updates, strict=True)
+        s.execute(_UPDATE_ACCOUNTS, {"ids": list(ids), "deltas": list(deltas), "posted_to": list(posted_tos),
+                                     "clear": list(clears)})
+    return result
+
+
+def closing_bookings(s: Session, account: SavingsAccount, closed_on: date) -> list[Booking]:
+    """Everything interest still owes at closure: differences of past periods and the running period's share."""
+    s.flush()
+    start = account.activated_on
+    assert start is not None
+    movements = movements_by_account(s, {account.id: start}, closed_on)[account.id]
+    already = posted_by_account(s, [account.id])[account.id]
+    adjustments = closure_interest(interest_settings(account), movements, start, closed_on, already)
+    return bookings_for(account, adjustments, closed_on)
+
+
+def book_interest(s: Session, bookings: Sequence[Booking], created_by: int | None) -> None:
+    """Journal entries (one per office, currency, product, day and direction) and the transactions they carry.
+
+    The caller moves the account balances (a set-based UPDATE in the batch, the locked row at closure).
+    """
+    if not bookings:
+        return
+    groups: dict[tuple[int, str, int, date, bool], list[Booking]] = defaultdict(list)
+    for b in bookings:
+        groups[(b.office_id, b.currency, b.product_id, b.day, b.difference > 0)].append(b)
+    products = {p.id: p for p in s.scalars(select(SavingsProduct).where(
+        SavingsProduct.id.in_({b.product_id for b in bookings})))}
+    mappings = {pid: ledger.product_mapping(s, "savings", pid) for pid, p in products.items()
+                if p.accounting_rule != "none"}
+    rows: list[dict[str, Any]] = []
+    for (office_id, currency, product_id, day, is_credit), items in sorted(groups.items()):
+        tx_type = "interest_posting" if is_credit else "interest_reversal"
+        entry_id = None
+        if product_id in mappings:
+            total = sum((abs(b.difference) for b in items), ZERO)
+            legs = [ledger.Leg(leg.gl_account_id, leg.side, leg.amount)
+                    for leg in legs_for(tx_type, total, mappings[product_id])]
+            entry_id = ledger.post_entry(
+                s, office_id=office_id, currency=currency, transaction_date=day, source=SOURCE, source_id=None,
+                legs=legs, description=f"savings interest {tx_type.replace('_', ' ')} ({len(items)} accounts)",
+                created_by=created_by)
+        rows.extend({"account_id": b.account_id, "type": tx_type, "transaction_date": day,
+                     "amount": abs(b.difference), "is_credit": is_credit, "interest_period_end": b.period_end,
+                     "reversed": False, "journal_entry_id": entry_id, "description": "", "created_by": created_by}
+                    for b in items)
+    s.execute(insert(SavingsTransaction), rows)
+
+
+def run_interest_posting(rt: Runtime, tenant: TenantInfo, as_of: date, chunk: int = 1000,
+                         created_by: int | None = None) -> RunResult:
+    """Every active account of a tenant, one committed transaction per chunk (resumable: reruns post nothing)."""
+    run = RunResult()
+    after_id = 0
+    while True:
+        with rt.session(tenant) as s:
+            result = post_interest_chunk(s, as_of, after_id=after_id, limit=chunk, created_by=created_by)
+            commit(s)
+        if result.last_id is None:
+            return run
+        run.chunks += 1
+        run.accounts += result.accounts
+        run.postings += len(result.bookings)
+        run.total += result.total
+        after_id = result.last_id
+
+
+__all__ = ["Booking", "ChunkResult", "RunResult", "closing_bookings", "post_interest_chunk", "run_interest_posting"]
