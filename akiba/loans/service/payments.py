@@ -1,0 +1,318 @@
+"""Money on an active loan: repayments, payoff, waivers, charges, write-off, refunds and reversals.
+
+Each command locks the loan row first, so two commands on one loan run one after the other and each sees the
+other's effect (two simultaneous repayments both apply, once each).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from akiba.core.errors import DomainError, conflict, invalid, not_found
+from akiba.core.money import ZERO, quantize
+from akiba.loans.allocation import component_due
+from akiba.loans.models import Loan, LoanCharge, LoanInstallment, LoanProductCharge, LoanTransaction
+from akiba.loans.queries import charge_view, transaction_view
+from akiba.loans.schemas import (
+    AdjustTransaction,
+    ChargeAdd,
+    Prepayment,
+    Refund,
+    Repayment,
+    ReverseTransaction,
+    WaiveCharge,
+    WaiveInterest,
+    WriteOff,
+)
+from akiba.loans.service.common import check_date, lock_loan, require_status
+from akiba.loans.service.replay import Event, Outstanding, payoff_amounts
+from akiba.loans.service.state import (
+    Books,
+    apply,
+    books_for,
+    charge_event,
+    current_state,
+    load_installments,
+    record_split,
+    transaction_event,
+)
+from akiba.platform.commands import command, emit
+from akiba.platform.context import Principal
+
+HUNDRED = Decimal(100)
+
+
+def _new_transaction(s: Session, loan: Loan, who: Principal, kind: str, on: date, amount: Decimal,
+                     data: Any = None, charge_id: int | None = None) -> LoanTransaction:
+    txn = LoanTransaction(loan_id=loan.id, type=kind, transaction_date=on, amount=amount, charge_id=charge_id,
+                          payment_type=getattr(data, "payment_type", None), reference=getattr(data, "reference", None),
+                          note=getattr(data, "note", None), created_by=who.user_id)
+    s.add(txn)
+    s.flush()
+    return txn
+
+
+def _record(s: Session, loan: Loan, books: Books, txn: LoanTransaction, event: Event) -> None:
+    """Apply the transaction's event; on the fast path store its split and post it (a replay did both)."""
+    applied = apply(s, loan, books, event)
+    if not applied.replayed:
+        record_split(txn, applied.state.splits[event.key])
+        books.post_transaction(s, txn)
+
+
+def _check_money_date(field: str, on: date, loan: Loan, today: date) -> None:
+    assert loan.disbursed_on is not None
+    check_date(field, on, today, loan.disbursed_on, "the disbursement on")
+
+
+def _check_amount_digits(amount: Decimal, loan: Loan) -> None:
+    if amount != quantize(amount, loan.digits):
+        raise invalid("amount", f"must have at most {loan.digits} decimal places")
+
+
+@command("loans:repay", resource="loan", payload=Repayment, status=201)
+def repay(s: Session, who: Principal, data: Repayment, loan_id: int | None) -> dict[str, Any]:
+    assert loan_id is not None
+    loan, rule, today = lock_loan(s, loan_id)
+    require_status(loan, "active", "overpaid")
+    _check_money_date("transaction_date", data.transaction_date, loan, today)
+    _check_amount_digits(data.amount, loan)
+    txn = _new_transaction(s, loan, who, "repayment", data.transaction_date, data.amount, data)
+    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn))
+    emit(s, "loan.repayment", "loan", loan.id, {"transaction_id": txn.id, "amount": str(data.amount)})
+    return transaction_view(txn, loan)
+
+
+def payoff_quote(s: Session, loan: Loan, on: date) -> Outstanding:
+    state = current_state(loan, load_installments(s, loan.id))
+    return payoff_amounts(state, on, loan.digits)
+
+
+@command("loans:prepay", resource="loan", payload=Prepayment, status=201, permission="loans:repay")
+def prepay(s: Session, who: Principal, data: Prepayment, loan_id: int | None) -> dict[str, Any]:
+    """Pay the loan off: the payoff amount of the day, with the interest not yet earned forgiven."""
+    assert loan_id is not None
+    loan, rule, today = lock_loan(s, loan_id)
+    require_status(loan, "active")
+    _check_money_date("transaction_date", data.transaction_date, loan, today)
+    if loan.last_event_date is not None and data.transaction_date < loan.last_event_date:
+        raise invalid("transaction_date", f"a payoff cannot precede the loan's latest event on {loan.last_event_date}")
+    quote = payoff_quote(s, loan, data.transaction_date)
+    if data.amount is not None and data.amount != quote.total:
+        raise invalid("amount", f"the payoff amount on {data.transaction_date} is {quote.total}")
+    txn = _new_transaction(s, loan, who, "prepayment", data.transaction_date, quote.total, data)
+    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn))
+    emit(s, "loan.prepaid", "loan", loan.id, {"transaction_id": txn.id, "amount": str(quote.total)})
+    return transaction_view(txn, loan)
+
+
+@command("loans:waive-interest", resource="loan", payload=WaiveInterest, status=201, permission="loans:waive")
+def waive_interest(s: Session, who: Principal, data: WaiveInterest, loan_id: int | None) -> dict[str, Any]:
+    assert loan_id is not None
+    loan, rule, today = lock_loan(s, loan_id)
+    require_status(loan, "active")
+    _check_money_date("transaction_date", data.transaction_date, loan, today)
+    _check_amount_digits(data.amount, loan)
+    if data.amount > loan.interest_outstanding:
+        raise invalid("amount", f"must not be above the interest outstanding {loan.interest_outstanding}")
+    txn = _new_transaction(s, loan, who, "waive_interest", data.transaction_date, data.amount, data)
+    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn))
+    emit(s, "loan.interest_waived", "loan", loan.id, {"transaction_id": txn.id, "amount": str(txn.amount)})
+    return transaction_view(txn, loan)
+
+
+def installment_for(rows: list[LoanInstallment], due: date) -> int:
+    """The installment a charge due on a date belongs to: the period containing it, else the last one."""
+    for row in rows:
+        if row.from_date < due <= row.due_date:
+            return row.n
+    return rows[0].n if due <= rows[0].from_date else rows[-1].n
+
+
+@command("loans:add-charge", resource="loan", payload=ChargeAdd, status=201, permission="loans:update")
+def add_charge(s: Session, who: Principal, data: ChargeAdd, loan_id: int | None) -> dict[str, Any]:
+    assert loan_id is not None
+    loan, rule, _today = lock_loan(s, loan_id)
+    require_status(loan, "active")
+    assert loan.disbursed_on is not None
+    if data.due_date < loan.disbursed_on:
+        raise invalid("due_date", "must not be before the disbursement")
+    _check_amount_digits(data.amount, loan)
+    rows = load_installments(s, loan.id)
+    charge = LoanCharge(loan_id=loan.id, name=data.name, charge_time="specified_due_date", penalty=data.penalty,
+                        amount=data.amount, charged_on=data.due_date,
+                        installment_n=installment_for(rows, data.due_date))
+    s.add(charge)
+    s.flush()
+    apply(s, loan, books_for(loan, rule, who.user_id), charge_event(charge))
+    emit(s, "loan.charge_added", "loan", loan.id, {"charge_id": charge.id, "amount": str(data.amount)})
+    return charge_view(charge, loan.digits)
+
+
+@command("loans:waive-charge", resource="loan", payload=WaiveCharge, status=201, permission="loans:waive")
+def waive_charge(s: Session, who: Principal, data: WaiveCharge, loan_id: int | None) -> dict[str, Any]:
+    assert loan_id is not None
+    loan, rule, today = lock_loan(s, loan_id)
+    require_status(loan, "active")
+    _check_money_date("transaction_date", data.transaction_date, loan, today)
+    charge = s.get(LoanCharge, data.charge_id)
+    if charge is None or charge.loan_id != loan.id or not charge.active:
+        raise invalid("charge_id", f"loan {loan.id} has no charge {data.charge_id}")
+    if charge.waived or charge.installment_n is None:
+        raise conflict("charge-not-waivable", f"charge {charge.id} is waived already or was paid at disbursement")
+    charge.waived = True
+    txn = _new_transaction(s, loan, who, "waive_charge", data.transaction_date, charge.amount, charge_id=charge.id)
+    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn, charge))
+    emit(s, "loan.charge_waived", "loan", loan.id, {"charge_id": charge.id, "transaction_id": txn.id})
+    return transaction_view(txn, loan)
+
+
+@command("loans:writeoff", resource="loan", payload=WriteOff, status=201)
+def write_off(s: Session, who: Principal, data: WriteOff, loan_id: int | None) -> dict[str, Any]:
+    assert loan_id is not None
+    loan, rule, today = lock_loan(s, loan_id)
+    require_status(loan, "active")
+    _check_money_date("transaction_date", data.transaction_date, loan, today)
+    if loan.last_event_date is not None and data.transaction_date < loan.last_event_date:
+        raise invalid("transaction_date", f"must not precede the loan's latest event on {loan.last_event_date}")
+    txn = _new_transaction(s, loan, who, "write_off", data.transaction_date, ZERO, data)
+    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn))
+    loan.written_off_on = data.transaction_date
+    emit(s, "loan.written_off", "loan", loan.id, {"transaction_id": txn.id, "principal": str(txn.principal)})
+    return transaction_view(txn, loan)
+
+
+@command("loans:refund", resource="loan", payload=Refund, status=201, permission="loans:repay")
+def refund(s: Session, who: Principal, data: Refund, loan_id: int | None) -> dict[str, Any]:
+    assert loan_id is not None
+    loan, rule, today = lock_loan(s, loan_id)
+    require_status(loan, "overpaid")
+    _check_money_date("transaction_date", data.transaction_date, loan, today)
+    if data.amount > loan.credit_balance:
+        raise invalid("amount", f"must not be above the credit balance {loan.credit_balance}")
+    txn = _new_transaction(s, loan, who, "refund", data.transaction_date, data.amount, data)
+    books_for(loan, rule, who.user_id).post_transaction(s, txn)
+    loan.credit_balance -= data.amount
+    if loan.credit_balance == 0:
+        loan.status, loan.closed_on = "closed", data.transaction_date
+    emit(s, "loan.refund", "loan", loan.id, {"transaction_id": txn.id, "amount": str(data.amount)})
+    return transaction_view(txn, loan)
+
+
+_REVERSIBLE = ("repayment", "prepayment", "waive_interest", "waive_charge", "write_off", "refund")
+
+
+def _reverse(s: Session, loan: Loan, books: Books, transaction_id: int, today: date) -> LoanTransaction:
+    txn = s.get(LoanTransaction, transaction_id)
+    if txn is None or txn.loan_id != loan.id:
+        raise not_found("loan-transaction", transaction_id)
+    if txn.reversed:
+        raise conflict("transaction-already-reversed", f"transaction {txn.id} is reversed already")
+    if txn.type not in _REVERSIBLE:
+        raise conflict("transaction-not-reversible", f"a {txn.type} is undone with its own command")
+    txn.reversed, txn.reversed_on = True, today
+    books.unpost(s, txn, f"Loan transaction {txn.id} reversed")
+    if txn.type == "waive_charge" and txn.charge_id is not None:
+        charge = s.get(LoanCharge, txn.charge_id)
+        if charge is not None:
+            charge.waived = False
+    return txn
+
+
+def _replay_after(s: Session, loan: Loan, books: Books, on: date, reason: str) -> None:
+    if loan.status == "written_off":
+        loan.status = "active"  # the replay decides again whether a write-off still stands
+    apply(s, loan, books, Event("t0", "repayment", on, ZERO), reason=reason)
+    if loan.credit_balance < 0:
+        raise conflict("refund-exceeds-credit", "the loan refunded more than its payments would then leave over")
+
+
+@command("loans:reverse-transaction", resource="loan", payload=ReverseTransaction, permission="loans:reverse")
+def reverse_transaction(s: Session, who: Principal, data: ReverseTransaction, loan_id: int | None) -> dict[str, Any]:
+    """Undo a past transaction: its journal entries are reversed and every later one is replayed."""
+    assert loan_id is not None
+    loan, rule, today = lock_loan(s, loan_id)
+    require_status(loan, "active", "overpaid", "closed", "written_off")
+    books = books_for(loan, rule, who.user_id)
+    txn = _reverse(s, loan, books, data.transaction_id, today)
+    _replay_after(s, loan, books, txn.transaction_date, f"reversal of transaction {txn.id}")
+    emit(s, "loan.transaction_reversed", "loan", loan.id, {"transaction_id": txn.id})
+    return transaction_view(txn, loan)
+
+
+@command("loans:adjust-transaction", resource="loan", payload=AdjustTransaction, status=201,
+         permission="loans:reverse")
+def adjust_transaction(s: Session, who: Principal, data: AdjustTransaction, loan_id: int | None) -> dict[str, Any]:
+    """Replace a repayment by another date or amount: a reversal and a new repayment, later ones replayed."""
+    assert loan_id is not None
+    loan, rule, today = lock_loan(s, loan_id)
+    require_status(loan, "active", "overpaid", "closed")
+    _check_money_date("transaction_date", data.transaction_date, loan, today)
+    _check_amount_digits(data.amount, loan)
+    books = books_for(loan, rule, who.user_id)
+    old = _reverse(s, loan, books, data.transaction_id, today)
+    if old.type != "repayment":
+        raise conflict("transaction-not-adjustable", "only repayments are adjusted; reverse the others")
+    new = _new_transaction(s, loan, who, "repayment", data.transaction_date, data.amount, data)
+    new.payment_type, new.reference = old.payment_type, old.reference
+    _replay_after(s, loan, books, min(old.transaction_date, new.transaction_date), f"adjustment of {old.id}")
+    emit(s, "loan.transaction_adjusted", "loan", loan.id, {"reversed_id": old.id, "transaction_id": new.id})
+    return transaction_view(new, loan)
+
+
+# --- close of business ------------------------------------------------------------------------------------------
+
+
+def _overdue_candidates(s: Session, as_of: date, loan_ids: list[int] | None) -> list[Any]:
+    stmt = (
+        select(LoanInstallment, LoanProductCharge)
+        .join(Loan, Loan.id == LoanInstallment.loan_id)
+        .join(LoanProductCharge, (LoanProductCharge.product_id == Loan.product_id)
+              & (LoanProductCharge.charge_time == "overdue_installment"))
+        .where(Loan.status == "active", LoanInstallment.paid_date.is_(None), LoanInstallment.due_date < as_of)
+        .where(~select(LoanCharge.id).where(
+            LoanCharge.loan_id == LoanInstallment.loan_id, LoanCharge.installment_n == LoanInstallment.n,
+            LoanCharge.product_charge_id == LoanProductCharge.id).exists())
+        .order_by(LoanInstallment.loan_id, LoanInstallment.n)
+    )
+    if loan_ids is not None:
+        stmt = stmt.where(Loan.id.in_(loan_ids))
+    return list(s.execute(stmt).all())
+
+
+def apply_overdue_penalties(s: Session, as_of: date, loan_ids: list[int] | None = None) -> int:
+    """Close of business: charge each product's late payment penalty once per installment overdue past its
+    grace days on `as_of`. Running it twice for a day charges nothing twice. Answers the number charged."""
+    charged = 0
+    by_loan: dict[int, list[Any]] = {}
+    for row in _overdue_candidates(s, as_of, loan_ids):
+        by_loan.setdefault(row[0].loan_id, []).append(row)
+    for loan_id, rows in by_loan.items():
+        loan, rule, _today = lock_loan(s, loan_id)
+        books = books_for(loan, rule, None)
+        for installment, definition in rows:
+            penalty_day = installment.due_date + timedelta(days=definition.grace_days + 1)
+            if penalty_day > as_of:
+                continue
+            overdue = component_due(current_state(loan, [installment]).rows[0], "principal") + \
+                component_due(current_state(loan, [installment]).rows[0], "interest")
+            amount = definition.amount if definition.calculation == "flat" else \
+                quantize(overdue * definition.amount / HUNDRED, loan.digits, ROUND_HALF_EVEN)
+            if amount <= 0:
+                continue
+            charge = LoanCharge(loan_id=loan.id, product_charge_id=definition.id, name=definition.name,
+                                charge_time="overdue_installment", penalty=True, amount=amount,
+                                charged_on=penalty_day, installment_n=installment.n)
+            s.add(charge)
+            s.flush()
+            apply(s, loan, books, charge_event(charge))
+            charged += 1
+    return charged
+
+
+__all__ = ["DomainError", "apply_overdue_penalties", "payoff_quote"]

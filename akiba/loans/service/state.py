@@ -1,0 +1,208 @@
+"""A disbursed loan's installments as the replay engine sees them, the events that change them, and the
+journal entries that follow a transaction's split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from akiba.accounting.posting import Leg, post_entry, product_mapping, reverse_entries_for_source
+from akiba.core.money import ZERO
+from akiba.loans import postings
+from akiba.loans.allocation import strategy_for
+from akiba.loans.models import Loan, LoanCharge, LoanInstallment, LoanTransaction
+from akiba.loans.service.replay import Event, LoanState, Split, Waived, apply_event, outstanding, replay
+from akiba.loans.terms import DEFAULT_STRATEGY, Installment
+
+SOURCE = "loan_transaction"
+REPLAYED_TYPES = ("repayment", "prepayment", "waive_interest", "waive_charge", "write_off")
+POSTING_TYPES = ("disbursement", "repayment", "prepayment", "write_off", "refund")
+
+
+@dataclass
+class Books:
+    """How one command posts: the product's rule and, fetched once when needed, its GL mapping."""
+
+    rule: str
+    product_id: int
+    office_id: int
+    currency: str
+    created_by: int | None
+    _mapping: dict[str, int] | None = field(default=None, repr=False)
+
+    def mapping(self, s: Session) -> dict[str, int]:
+        if self._mapping is None:
+            self._mapping = product_mapping(s, "loan", self.product_id)
+        return self._mapping
+
+    def post(self, s: Session, txn: LoanTransaction, lines: list[postings.Line]) -> None:
+        if self.rule == "none" or not lines:
+            return
+        post_entry(s, office_id=self.office_id, currency=self.currency, transaction_date=txn.transaction_date,
+                   source=SOURCE, source_id=txn.id, legs=[Leg(ln.gl_account_id, ln.side, ln.amount) for ln in lines],
+                   reference=txn.reference, description=f"Loan {txn.loan_id} {txn.type}", created_by=self.created_by)
+
+    def post_transaction(self, s: Session, txn: LoanTransaction) -> None:
+        if self.rule == "none" or txn.type not in POSTING_TYPES or txn.type == "disbursement":
+            return
+        amounts = postings.Amounts(txn.principal, txn.interest, txn.fees, txn.penalties, txn.overpayment)
+        if txn.type == "refund":
+            amounts = postings.Amounts(principal=txn.amount)
+        self.post(s, txn, postings.legs_for(txn.type, self.mapping(s), amounts))
+
+    def unpost(self, s: Session, txn: LoanTransaction, reason: str) -> None:
+        if self.rule != "none":
+            reverse_entries_for_source(s, SOURCE, txn.id, reason=reason, created_by=self.created_by)
+
+
+def books_for(loan: Loan, rule: str, created_by: int | None) -> Books:
+    return Books(rule, loan.product_id, loan.office_id, loan.currency, created_by)
+
+
+def load_installments(s: Session, loan_id: int) -> list[LoanInstallment]:
+    return list(s.scalars(select(LoanInstallment).where(LoanInstallment.loan_id == loan_id)
+                          .order_by(LoanInstallment.n)))
+
+
+def to_installment(row: LoanInstallment) -> Installment:
+    """The stored row as the engine's installment: amounts due net of waivers, with what was paid."""
+    return Installment(
+        n=row.n, from_date=row.from_date, due_date=row.due_date, principal=row.principal,
+        interest=row.interest - row.waived_interest, outstanding_after=row.outstanding_after,
+        fees=row.fees - row.waived_fees, penalties=row.penalties - row.waived_penalties,
+        is_down_payment=row.down_payment, paid_principal=row.paid_principal, paid_interest=row.paid_interest,
+        paid_fees=row.paid_fees, paid_penalties=row.paid_penalties, in_advance=row.in_advance, late=row.late,
+        paid_date=row.paid_date,
+    )
+
+
+def current_state(loan: Loan, rows: list[LoanInstallment]) -> LoanState:
+    return LoanState([to_installment(r) for r in rows],
+                     [Waived(r.waived_interest, r.waived_fees, r.waived_penalties) for r in rows],
+                     credit=loan.credit_balance, written_off=loan.status == "written_off")
+
+
+def as_disbursed(rows: list[LoanInstallment]) -> list[Installment]:
+    return [Installment(n=r.n, from_date=r.from_date, due_date=r.due_date, principal=r.principal,
+                        interest=r.interest, outstanding_after=r.outstanding_after, fees=r.scheduled_fees,
+                        is_down_payment=r.down_payment) for r in rows]
+
+
+def save_state(rows: list[LoanInstallment], state: LoanState) -> None:
+    """Write the replayed amounts back; the ORM updates only the rows that changed."""
+    for stored, row, waived in zip(rows, state.rows, state.waived, strict=True):
+        changes = {
+            "fees": row.fees + waived.fees, "penalties": row.penalties + waived.penalties,
+            "waived_interest": waived.interest, "waived_fees": waived.fees, "waived_penalties": waived.penalties,
+            "paid_principal": row.paid_principal, "paid_interest": row.paid_interest, "paid_fees": row.paid_fees,
+            "paid_penalties": row.paid_penalties, "in_advance": row.in_advance, "late": row.late,
+            "paid_date": row.paid_date,
+        }
+        for name, value in changes.items():
+            if getattr(stored, name) != value:
+                setattr(stored, name, value)
+
+
+def transaction_event(txn: LoanTransaction, charge: LoanCharge | None = None) -> Event:
+    if txn.type == "waive_charge":
+        assert charge is not None
+        return Event(f"t{txn.id}", "waive_charge", txn.transaction_date, charge.amount, charge.installment_n,
+                     charge.penalty)
+    return Event(f"t{txn.id}", txn.type, txn.transaction_date, txn.amount)  # type: ignore[arg-type]
+
+
+def charge_event(charge: LoanCharge) -> Event:
+    return Event(f"c{charge.id}", "charge", charge.charged_on, charge.amount, charge.installment_n, charge.penalty)
+
+
+def split_of(txn: LoanTransaction) -> Split:
+    return Split(txn.principal, txn.interest, txn.fees, txn.penalties, txn.overpayment, txn.interest_waived)
+
+
+def record_split(txn: LoanTransaction, split: Split) -> None:
+    txn.principal, txn.interest, txn.fees, txn.penalties = split.principal, split.interest, split.fees, split.penalties
+    txn.overpayment, txn.interest_waived = split.overpayment, split.interest_waived
+    if txn.type in ("write_off", "waive_interest", "waive_charge"):
+        txn.amount = split.total
+
+
+@dataclass
+class Applied:
+    state: LoanState
+    replayed: bool
+
+
+def apply(s: Session, loan: Loan, books: Books, event: Event, reason: str = "") -> Applied:
+    """Bring the loan's installments up to date with a new event (already stored) or a reversal.
+
+    The fast path applies the event to the current installments. A back-dated event, or a reversal (event
+    kind "write_off" is never back-dated here; reversals pass `reason`), replays every event, and each earlier
+    transaction whose split moved gets its journal entries reversed and posted anew.
+    """
+    rows = load_installments(s, loan.id)
+    strategy = strategy_for(loan.terms.get("transaction_processing_strategy") or DEFAULT_STRATEGY)
+    fast = not reason and (loan.last_event_date is None or event.on >= loan.last_event_date)
+    if fast:
+        state = current_state(loan, rows)
+        apply_event(state, event, strategy, loan.digits)
+    else:
+        state = _replay_all(s, loan, books, rows, reason or "back-dated transaction")
+    save_state(rows, state)
+    if fast:
+        loan.last_event_date = max(d for d in (loan.last_event_date, event.on) if d is not None)
+    settle(loan, state)
+    return Applied(state, not fast)
+
+
+def _replay_all(s: Session, loan: Loan, books: Books, rows: list[LoanInstallment], reason: str) -> LoanState:
+    txns = list(s.scalars(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id,
+                                                        LoanTransaction.reversed.is_(False))
+                          .order_by(LoanTransaction.transaction_date, LoanTransaction.id)))
+    charges = {c.id: c for c in s.scalars(select(LoanCharge).where(LoanCharge.loan_id == loan.id,
+                                                                   LoanCharge.active.is_(True)))}
+    events = [charge_event(c) for c in charges.values() if c.installment_n is not None]
+    events += [transaction_event(t, charges.get(t.charge_id or 0)) for t in txns if t.type in REPLAYED_TYPES]
+    strategy = strategy_for(loan.terms.get("transaction_processing_strategy") or DEFAULT_STRATEGY)
+    state = replay(as_disbursed(rows), events, strategy, loan.digits)
+    refunded = sum((t.amount for t in txns if t.type == "refund"), ZERO)
+    state.credit -= refunded
+    for txn in txns:
+        new = state.splits.get(f"t{txn.id}")
+        if new is None or _same(split_of(txn), new):
+            continue
+        books.unpost(s, txn, f"Replayed after {reason}")
+        record_split(txn, new)
+        books.post_transaction(s, txn)
+    loan.last_event_date = max((e.on for e in events), default=None)
+    return state
+
+
+def _same(a: Split, b: Split) -> bool:
+    return (a.principal, a.interest, a.fees, a.penalties, a.overpayment, a.interest_waived) == (
+        b.principal, b.interest, b.fees, b.penalties, b.overpayment, b.interest_waived)
+
+
+def settle(loan: Loan, state: LoanState) -> None:
+    """The loan's running totals and status after its installments changed."""
+    left = outstanding(state.rows)
+    if state.written_off:
+        loan.principal_outstanding = loan.interest_outstanding = ZERO
+        loan.fees_outstanding = loan.penalties_outstanding = ZERO
+        loan.status = "written_off"
+        loan.credit_balance = state.credit
+        return
+    loan.principal_outstanding, loan.interest_outstanding = left.principal, left.interest
+    loan.fees_outstanding, loan.penalties_outstanding = left.fees, left.penalties
+    loan.credit_balance = state.credit
+    loan.written_off_on = None
+    if left.total > 0:
+        loan.status, loan.closed_on = "active", None
+        return
+    paid_dates = [r.paid_date for r in state.rows if r.paid_date is not None]
+    if state.credit > 0:
+        loan.status, loan.closed_on = "overpaid", None
+    else:
+        loan.status = "closed"
+        loan.closed_on = max(paid_dates) if paid_dates else loan.last_event_date
