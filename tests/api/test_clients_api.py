@@ -232,3 +232,38 @@ def test_role_without_permission_is_refused(app_client: TestClient, runtime: Run
     cid = new_client(api, branch["id"]).json()["id"]
     assert viewer.post(f"/api/v1/clients/{cid}/close", {"closed_on": "2023-01-01", "reason": "x"}).status_code == 403
     assert api.get(f"/api/v1/clients/{cid}").json()["status"] == "active"
+
+
+def test_demo_data_is_complete_fast_and_safe_to_rerun(app_client: TestClient, runtime: Runtime) -> None:
+    import time
+
+    from conftest import new_tenant
+
+    from akiba.demo import populate
+
+    tenant = new_tenant(runtime)
+    started = time.perf_counter()
+    populate(runtime, tenant)
+    elapsed = time.perf_counter() - started
+    populate(runtime, tenant)  # a second call changes nothing
+    api = api_for(app_client, tenant)
+    offices = api.get("/api/v1/offices").json()["items"]
+    assert [o["name"] for o in offices] == ["Head Office", "Nairobi CBD Branch", "Kisumu Branch"]
+    officers = api.get("/api/v1/staff", loan_officers_only=True).json()["items"]
+    assert len(officers) == 4
+    clients = api.get("/api/v1/clients", limit=500).json()["items"]
+    assert len(clients) == 50
+    assert {c["office_id"] for c in clients} == {offices[1]["id"], offices[2]["id"]}
+    assert {c["status"] for c in clients} == {"active", "pending", "closed"}
+    assert len({c["mobile_phone"] for c in clients}) == 50
+    first = api.get(f"/api/v1/clients/{clients[0]['id']}").json()
+    assert first["identifiers"][0]["type"] == "national_id"
+    groups = api.get("/api/v1/groups").json()["items"]
+    assert len(groups) == 3
+    for g in groups:
+        full = api.get(f"/api/v1/groups/{g['id']}").json()
+        assert full["leader_client_id"] in full["member_ids"] and len(full["member_ids"]) >= 5
+    centers = api.get("/api/v1/centers").json()["items"]
+    assert len(centers) == 1
+    assert len(api.get(f"/api/v1/centers/{centers[0]['id']}").json()["group_ids"]) == 2
+    assert elapsed < 10
