@@ -301,3 +301,21 @@ def test_idempotent_deposit_posts_once(api: Api, account: int, runtime: Runtime)
     assert first.status_code == second.status_code == 201 and first.json() == second.json()
     assert ok(api.get(f"/api/v1/savings-accounts/{account}"))["balance"] == "10.00"
     assert gl_balances(runtime, api)["2100"] == Decimal("-10.00")
+
+
+def test_demo_savings_have_history_and_reconcile_with_the_ledger(runtime: Runtime, api: Api) -> None:
+    from akiba.demo import populate
+    from akiba.savings.demo import populate_demo
+
+    populate(runtime, api.tenant)
+    populate_demo(runtime, api.tenant)
+    populate_demo(runtime, api.tenant)  # a second call adds nothing
+    products = ok(api.get("/api/v1/savings-products"))["items"]
+    assert sorted(p["kind"] for p in products) == ["compulsory", "voluntary"]
+    listed = ok(api.get("/api/v1/savings-accounts", limit=100))["items"]
+    assert len(listed) >= 10 and any(a["group_id"] for a in listed)
+    detail = ok(api.get(f"/api/v1/savings-accounts/{listed[0]['id']}"))
+    assert len(detail["transactions"]) > 5
+    assert any(t["type"] == "interest_posting" for t in detail["transactions"])
+    total = sum(Decimal(a["balance"]) for a in listed)
+    assert gl_balances(runtime, api)["2100"] == -total

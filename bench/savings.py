@@ -1,0 +1,231 @@
+"""Savings benchmark: HTTP deposits against pgbench TPC-B on the same server, and the interest posting batch.
+
+    python -m bench savings          # or: python bench/savings.py [--seconds 20] [--accounts 10000]
+
+1. Deposits: 4 concurrent HTTP clients post deposits to random accounts among 10K, against `akiba` served by
+   uvicorn with 4 worker processes; then pgbench TPC-B (scale 10, 4 clients, 4 threads) on the same embedded
+   server for the same duration. Prints both TPS and the ratio (target: at least 0.3).
+2. Interest: 100K accounts with a deposit each, one month of interest posted by the set-based batch
+   (`akiba.savings.jobs.run_interest_posting`); prints accounts per second.
+
+The embedded server lives in a temporary folder and stops with this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from akiba.platform import embedded  # noqa: E402
+from akiba.platform.bootstrap import configure_logging  # noqa: E402
+from akiba.platform.db import dispose_engines  # noqa: E402
+from akiba.platform.provisioning import create_tenant  # noqa: E402
+from akiba.platform.runtime import Runtime  # noqa: E402
+from akiba.platform.settings import Settings  # noqa: E402
+from akiba.platform.tenancy import TenantInfo, migrate_control  # noqa: E402
+
+PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
+PRODUCT = {"name": "Bench Save", "currency": "USD", "annual_interest_rate": "5",
+           "interest_calculation": "daily_balance", "compounding": "daily", "posting": "monthly", "days_in_year": 365}
+
+
+def make_app() -> Any:
+    """uvicorn --factory entry point of each worker process."""
+    from akiba.platform.app import create_app
+
+    configure_logging("WARNING")
+    settings = Settings(home=Path(os.environ["BENCH_HOME"]), token_rate_limit_per_minute=100_000)
+    return create_app(settings, os.environ["BENCH_CONTROL_URL"])
+
+
+def _database(server_url: str, name: str) -> str:
+    with psycopg.connect(embedded.libpq_uri(server_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base, _, query = server_url.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
+
+
+def _serve(home: Path, control_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "BENCH_HOME": str(home), "BENCH_CONTROL_URL": control_url, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.savings:make_app", "--factory", "--port", str(port),
+         "--workers", str(workers), "--log-level", "warning", "--no-access-log"], env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health/ready").status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def _login(base: str, tenant: str) -> dict[str, str]:
+    response = httpx.post(f"{base}/api/v1/auth/token", headers={"Akiba-Tenant": tenant},
+                          data={"grant_type": "password", "username": "admin", "password": PASSWORD})
+    response.raise_for_status()
+    return {"Akiba-Tenant": tenant, "Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _post(client: httpx.Client, path: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
+    response = client.post(path, json=body)
+    assert response.status_code == status, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def _template_account(client: httpx.Client) -> tuple[int, int]:
+    office = _post(client, "/api/v1/offices", {"name": "Head Office", "opening_date": "2020-01-01"}, 201)
+    person = _post(client, "/api/v1/clients", {"office_id": office["id"], "first_name": "Bench", "last_name": "User",
+                                               "activation_date": "2023-01-01"}, 201)
+    product = _post(client, "/api/v1/savings-products", PRODUCT, 201)
+    account = _post(client, "/api/v1/savings-accounts", {"client_id": person["id"], "product_id": product["id"],
+                                                         "submitted_on": "2024-01-01"}, 201)
+    _post(client, f"/api/v1/savings-accounts/{account['id']}/approve", {"approved_on": "2024-01-01"})
+    _post(client, f"/api/v1/savings-accounts/{account['id']}/activate", {"activated_on": "2024-01-01"})
+    return int(account["id"]), int(product["id"])
+
+
+def _clone_accounts(rt: Runtime, tenant: TenantInfo, template: int, count: int, deposit: str | None) -> list[int]:
+    """Bench set-up only: copies of the template account (and an opening deposit each) written in bulk."""
+    from sqlalchemy import text
+
+    columns = ("client_id, group_id, office_id, product_id, currency, digits, status, submitted_on, approved_on, "
+               "activated_on, annual_interest_rate, interest_calculation, compounding, posting, days_in_year, "
+               "rounding, min_balance_for_interest, rate_tiers, debit_blocked, credit_blocked, balance, on_hold")
+    with rt.session(tenant) as s:
+        ids = list(s.scalars(text(
+            f"INSERT INTO savings_accounts ({columns}) SELECT {columns} FROM savings_accounts, "
+            "generate_series(1, :n) WHERE id = :t RETURNING id"), {"n": count, "t": template}))
+        if deposit is not None:
+            s.execute(text("INSERT INTO savings_transactions (account_id, type, transaction_date, amount, is_credit) "
+                           "SELECT id, 'deposit', DATE '2024-01-01', CAST(:amount AS numeric), true "
+                           "FROM unnest(CAST(:ids AS integer[])) AS id"), {"ids": ids, "amount": deposit})
+            s.execute(text("UPDATE savings_accounts SET balance = CAST(:amount AS numeric), "
+                           "last_transaction_on = DATE '2024-01-01' WHERE id = ANY(CAST(:ids AS integer[]))"),
+                      {"ids": ids, "amount": deposit})
+        s.execute(text("ANALYZE savings_accounts"))
+        s.execute(text("ANALYZE savings_transactions"))
+        s.commit()
+    return [template, *ids]
+
+
+def _deposit_load(base: str, headers: dict[str, str], accounts: list[int], seconds: float,
+                  clients: int) -> tuple[int, int, float]:
+    done, failed = [0] * clients, [0] * clients
+    today = httpx.get(f"{base}/api/v1/business-date", headers=headers).json()["business_date"]
+    stop_at = time.monotonic() + seconds
+
+    def run(n: int) -> None:
+        rng = random.Random(n)
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            while time.monotonic() < stop_at:
+                account = rng.choice(accounts)
+                response = client.post(f"/api/v1/savings-accounts/{account}/deposits",
+                                       json={"transaction_date": today, "amount": "10.00"})
+                if response.status_code == 201:
+                    done[n] += 1
+                else:
+                    failed[n] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done), sum(failed), time.monotonic() - started
+
+
+def _pgbench(server_url: str, seconds: int, clients: int) -> float:
+    url = embedded.libpq_uri(_database(server_url, "pgbench_savings"))
+    pgbench = str(embedded.bin_dir() / "pgbench")
+    subprocess.run([pgbench, "-i", "-s", "10", "-q", url], check=True, capture_output=True)
+    out = subprocess.run([pgbench, "-c", str(clients), "-j", str(clients), "-T", str(seconds), url],
+                         check=True, capture_output=True, text=True).stdout
+    found = re.search(r"tps = ([0-9.]+)", out)
+    assert found, out
+    return float(found.group(1))
+
+
+def _interest(rt: Runtime, tenant: TenantInfo, template: int, count: int) -> None:
+    from akiba.savings.jobs import run_interest_posting
+
+    _clone_accounts(rt, tenant, template, count - 1, "1000.00")
+    started = time.perf_counter()
+    result = run_interest_posting(rt, tenant, date(2024, 1, 31), chunk=2000)
+    elapsed = time.perf_counter() - started
+    print(f"interest posting: {result.accounts} accounts, {result.postings} postings, total {result.total} "
+          f"in {elapsed:.1f} s = {result.accounts / elapsed:,.0f} accounts/s", flush=True)
+    started = time.perf_counter()
+    again = run_interest_posting(rt, tenant, date(2024, 1, 31), chunk=2000)
+    print(f"rerun for the same day: {again.postings} postings in {time.perf_counter() - started:.1f} s "
+          "(nothing posted twice)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--interest-accounts", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    configure_logging("WARNING")
+    with tempfile.TemporaryDirectory(prefix="akiba-bench-") as tmp:
+        home = Path(tmp)
+        server_url = embedded.start(home / "pg", database="postgres")
+        control_url = _database(server_url, "akiba_bench")
+        migrate_control(control_url)
+        rt = Runtime(Settings(home=home, token_rate_limit_per_minute=100_000), control_url)
+        tenant = create_tenant(rt, "bench", "Bench", PASSWORD)
+        interest_tenant = create_tenant(rt, "bench_interest", "Bench interest", PASSWORD)
+        server = _serve(home, control_url, args.port, args.workers)
+        try:
+            base = f"http://127.0.0.1:{args.port}"
+            headers = _login(base, tenant.id)
+            with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+                template, _ = _template_account(client)
+            accounts = _clone_accounts(rt, tenant, template, args.accounts - 1, None)
+            _deposit_load(base, headers, accounts, 3, args.clients)  # warm-up: connections, caches
+            done, failed, elapsed = _deposit_load(base, headers, accounts, args.seconds, args.clients)
+            akiba_tps = done / elapsed
+            print(f"HTTP deposits: {done} in {elapsed:.1f} s ({failed} failed) = {akiba_tps:.0f} TPS "
+                  f"({args.clients} clients, {args.workers} uvicorn workers, {len(accounts)} accounts)", flush=True)
+            with httpx.Client(base_url=base, headers=_login(base, interest_tenant.id), timeout=30) as client:
+                interest_template, _ = _template_account(client)
+                _post(client, f"/api/v1/savings-accounts/{interest_template}/deposits",
+                      {"transaction_date": "2024-01-01", "amount": "1000.00"}, 201)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        pgbench_tps = _pgbench(server_url, args.seconds, args.clients)
+        print(f"pgbench TPC-B: {pgbench_tps:.0f} TPS (scale 10, {args.clients} clients)", flush=True)
+        print(f"ratio akiba/pgbench: {akiba_tps / pgbench_tps:.2f} (target >= 0.30)", flush=True)
+        _interest(rt, interest_tenant, interest_template, args.interest_accounts)
+        dispose_engines()
+
+
+if __name__ == "__main__":
+    main()
