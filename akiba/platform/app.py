@@ -24,6 +24,7 @@ FEATURE_ROUTERS = [
     "akiba.loans.api",
     "akiba.cob.api",
     "akiba.savings.api",
+    "akiba.reports.api",
 ]
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
