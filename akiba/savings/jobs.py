@@ -13,6 +13,7 @@ balance); an account with a back-dated change (``interest_recompute_from``) is r
 
     post_interest_chunk(s, as_of, after_id=0, limit=1000, account_ids=None, full=False) -> ChunkResult
     run_interest_posting(rt, tenant, as_of, chunk=1000) -> RunResult      # commits per chunk
+    mark_dormancy(s, as_of) -> int                                          # one UPDATE; accounts changed
 """
 
 from __future__ import annotations
@@ -262,4 +263,29 @@ def run_interest_posting(rt: Runtime, tenant: TenantInfo, as_of: date, chunk: in
         after_id = result.last_id
 
 
-__all__ = ["Booking", "ChunkResult", "RunResult", "closing_bookings", "post_interest_chunk", "run_interest_posting"]
+# Inactive after N days without a customer transaction, dormant after M (the product's dormancy settings); a
+# customer transaction clears it again (see service.common.record).
+_DORMANCY = text("""
+WITH judged AS (
+  SELECT a.id,
+         CASE WHEN p.dormant_after_days IS NOT NULL
+                   AND :as_of - COALESCE(a.last_transaction_on, a.activated_on) >= p.dormant_after_days THEN 'dormant'
+              WHEN p.inactive_after_days IS NOT NULL
+                   AND :as_of - COALESCE(a.last_transaction_on, a.activated_on) >= p.inactive_after_days THEN 'inactive'
+         END AS sub_status
+    FROM savings_accounts a JOIN savings_products p ON p.id = a.product_id
+   WHERE a.status = 'active' AND (p.inactive_after_days IS NOT NULL OR p.dormant_after_days IS NOT NULL)
+)
+UPDATE savings_accounts a SET sub_status = judged.sub_status
+  FROM judged WHERE a.id = judged.id AND a.sub_status IS DISTINCT FROM judged.sub_status
+""")
+
+
+def mark_dormancy(s: Session, as_of: date) -> int:
+    """Set-based close-of-business step: move accounts to inactive or dormant by their last transaction."""
+    result = s.execute(_DORMANCY, {"as_of": as_of})
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+__all__ = ["Booking", "ChunkResult", "RunResult", "closing_bookings", "mark_dormancy", "post_interest_chunk",
+           "run_interest_posting"]

@@ -319,3 +319,20 @@ def test_demo_savings_have_history_and_reconcile_with_the_ledger(runtime: Runtim
     assert any(t["type"] == "interest_posting" for t in detail["transactions"])
     total = sum(Decimal(a["balance"]) for a in listed)
     assert gl_balances(runtime, api)["2100"] == -total
+
+
+def test_dormancy_marks_quiet_accounts_and_a_deposit_wakes_them(api: Api, client_id: int, runtime: Runtime) -> None:
+    from datetime import date
+
+    from akiba.platform.db import commit
+    from akiba.savings.jobs import mark_dormancy
+
+    product = make_product(api, name="Sleepy", dormancy={"inactive_after_days": 30, "dormant_after_days": 60})
+    aid = open_account(api, client_id, product["id"])
+    deposit(api, aid, "2024-01-10", "10")
+    for day, expected in ((date(2024, 2, 8), None), (date(2024, 2, 9), "inactive"), (date(2024, 3, 10), "dormant")):
+        with runtime.session(api.tenant) as s:
+            mark_dormancy(s, day)
+            commit(s)
+        assert ok(api.get(f"/api/v1/savings-accounts/{aid}"))["sub_status"] == expected
+    assert deposit(api, aid, "2024-03-11", "10")["account"]["sub_status"] is None
