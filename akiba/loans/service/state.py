@@ -108,8 +108,9 @@ def save_state(rows: list[LoanInstallment], state: LoanState) -> None:
 def transaction_event(txn: LoanTransaction, charge: LoanCharge | None = None) -> Event:
     if txn.type == "waive_charge":
         assert charge is not None
-        return Event(f"t{txn.id}", "waive_charge", txn.transaction_date, charge.amount, charge.installment_n,
-                     charge.penalty)
+        # A charge can be waived before it falls due; the waiver then takes effect when the charge does.
+        on = max(txn.transaction_date, charge.charged_on)
+        return Event(f"t{txn.id}", "waive_charge", on, charge.amount, charge.installment_n, charge.penalty)
     return Event(f"t{txn.id}", txn.type, txn.transaction_date, txn.amount)  # type: ignore[arg-type]
 
 
