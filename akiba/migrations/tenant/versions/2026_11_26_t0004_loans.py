@@ -1,7 +1,7 @@
 """loans: products and their charges, loans, installments, transactions, charges, officer assignments
 
 Revision ID: t0004
-Revises: t0001
+Revises: t0005
 Depends on: t0002 (clients, groups, staff), t0003 (accounting: GL accounts the product mappings name)
 Create Date: 2026-11-26
 """
@@ -12,9 +12,9 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "t0004"
-down_revision: Union[str, Sequence[str], None] = "t0001"
+down_revision: Union[str, Sequence[str], None] = "t0005"
 branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = ("t0002", "t0003")
+depends_on: Union[str, Sequence[str], None] = None
 
 MONEY = sa.Numeric(19, 6)
 
