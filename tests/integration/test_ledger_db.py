@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -22,6 +24,8 @@ from akiba.accounting.posting import (
     reverse_entry,
     set_product_mappings,
 )
+from akiba.accounting.queries import account_totals
+from akiba.accounting.statements import balance_sheet, trial_balance
 from akiba.core.errors import DomainError
 from akiba.platform.db import commit
 from akiba.platform.runtime import Runtime
@@ -224,3 +228,47 @@ def test_product_mappings_and_defaults(runtime: Runtime, tenant: TenantInfo) -> 
         with pytest.raises(DomainError):
             set_product_mappings(s, "loan", 5, {"fund_source": _gl(s, "1100")})
         assert financial_activity_account(s, "opening_balance_contra") == _gl(s, "3300")
+
+
+# --- invariants under any sequence of valid postings and reversals ----------------------------------------------
+
+_CODES = ("1110", "1210", "2100", "3100", "4100", "5100")
+_step = st.one_of(
+    st.tuples(st.just("post"), st.sampled_from(("USD", "UGX")), st.sampled_from(_CODES), st.sampled_from(_CODES),
+              st.decimals(min_value=D("0.01"), max_value=D("99999"), places=2),
+              st.integers(min_value=0, max_value=60)),
+    st.tuples(st.just("reverse"), st.integers(min_value=0, max_value=100)),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(_step, min_size=1, max_size=12))
+def test_any_postings_and_reversals_keep_the_ledger_consistent(runtime: Runtime, tenant: TenantInfo,
+                                                               office_id: int, steps: list[tuple[Any, ...]]) -> None:
+    with runtime.session(tenant) as s:
+        posted: list[int] = []
+        for step in steps:
+            if step[0] == "post":
+                _, currency, dr, cr, amount, day = step
+                posted.append(post_entry(s, office_id=office_id, currency=currency,
+                                         transaction_date=date(2024, 1, 1) + timedelta(days=day),
+                                         source="cob", source_id=None,
+                                         legs=[Leg(_gl(s, dr), "debit", amount), Leg(_gl(s, cr), "credit", amount)]))
+            elif posted:
+                entry = posted[step[1] % len(posted)]
+                if s.scalar(text("SELECT count(*) FROM journal_entries WHERE reversal_of = :e"), {"e": entry}) == 0:
+                    reverse_entry(s, entry)
+        s.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))  # the deferred balance check runs; then all rolls back
+        for currency in ("USD", "UGX"):
+            totals = account_totals(s, currency=currency, to=date(2024, 12, 31))
+            tb = trial_balance(totals)
+            assert tb.total_debit == tb.total_credit
+            assert balance_sheet(totals, []).balanced
+        by_lines: dict[str, Decimal] = dict(s.execute(text(
+            "SELECT gl_account_id || currency, sum(CASE WHEN side = 'debit' THEN amount ELSE -amount END) "
+            "FROM journal_lines GROUP BY gl_account_id, currency")).tuples().all())
+        by_balances: dict[str, Decimal] = dict(s.execute(text(
+            "SELECT gl_account_id || currency, sum(debit - credit) FROM gl_daily_balances "
+            "GROUP BY gl_account_id, currency")).tuples().all())
+        assert by_lines == by_balances
+        s.rollback()
