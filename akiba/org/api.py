@@ -139,7 +139,9 @@ def list_holidays(request: Request, page: Annotated[Page, Depends(page_params)],
     if status is not None:
         stmt = stmt.where(Holiday.status == status)
     with runtime(request).session(who.tenant) as s:
-        return paginate(s, stmt, Holiday.id, page, lambda h: service.holiday_out(s, h.id))
+        result = paginate(s, stmt, Holiday.id, page, lambda h: h)
+        result["items"] = service.holiday_views(s, result["items"])
+        return result
 
 
 @router.post("/codes", status_code=201, response_model=CodeOut)
@@ -180,4 +182,6 @@ def list_codes(request: Request, page: Annotated[Page, Depends(page_params)], na
                who: Principal = require("codes:read")) -> dict[str, Any]:
     stmt = select(Code) if name is None else select(Code).where(Code.name == name)
     with runtime(request).session(who.tenant) as s:
-        return paginate(s, stmt, Code.id, page, lambda c: service.code_out(s, c.id))
+        result = paginate(s, stmt, Code.id, page, lambda c: c)
+        result["items"] = service.code_views(s, result["items"])
+        return result

@@ -203,12 +203,20 @@ def update_working_days(s: Session, _: Principal, data: WorkingDaysIn, __: int |
     return working_days_view(row)
 
 
+def holiday_views(s: Session, holidays: list[Holiday]) -> list[HolidayOut]:
+    """Holidays with their offices, read in one query for the whole list."""
+    offices: dict[int, list[int]] = {h.id: [] for h in holidays}
+    links = s.execute(select(HolidayOffice.holiday_id, HolidayOffice.office_id)
+                      .where(HolidayOffice.holiday_id.in_(list(offices))).order_by(HolidayOffice.office_id))
+    for holiday_id, office_id in links:
+        offices[holiday_id].append(office_id)
+    return [HolidayOut(id=h.id, name=h.name, from_date=h.from_date, to_date=h.to_date,
+                       repayments_rescheduled_to=h.repayments_rescheduled_to, description=h.description,
+                       status=h.status, office_ids=offices[h.id]) for h in holidays]
+
+
 def _holiday_view(s: Session, holiday: Holiday) -> HolidayOut:
-    offices = s.scalars(select(HolidayOffice.office_id).where(HolidayOffice.holiday_id == holiday.id)
-                        .order_by(HolidayOffice.office_id))
-    return HolidayOut(id=holiday.id, name=holiday.name, from_date=holiday.from_date, to_date=holiday.to_date,
-                      repayments_rescheduled_to=holiday.repayments_rescheduled_to,
-                      description=holiday.description, status=holiday.status, office_ids=list(offices))
+    return holiday_views(s, [holiday])[0]
 
 
 def get_holiday(s: Session, holiday_id: int, lock: bool = False) -> Holiday:
@@ -305,11 +313,17 @@ def due_date_adjuster(s: Session, office_id: int | None = None,
 # --- codes ------------------------------------------------------------------------------------------------------
 
 
+def code_views(s: Session, codes: list[Code]) -> list[CodeOut]:
+    """Code lists with their values, read in one query for the whole list."""
+    values: dict[int, list[CodeValueOut]] = {c.id: [] for c in codes}
+    for v in s.scalars(select(CodeValue).where(CodeValue.code_id.in_(list(values)))
+                       .order_by(CodeValue.position, CodeValue.id)):
+        values[v.code_id].append(CodeValueOut.model_validate(v))
+    return [CodeOut(id=c.id, name=c.name, system=c.system, values=values[c.id]) for c in codes]
+
+
 def _code_view(s: Session, code: Code) -> CodeOut:
-    values = s.scalars(select(CodeValue).where(CodeValue.code_id == code.id)
-                       .order_by(CodeValue.position, CodeValue.id))
-    return CodeOut(id=code.id, name=code.name, system=code.system,
-                   values=[CodeValueOut.model_validate(v) for v in values])
+    return code_views(s, [code])[0]
 
 
 def get_code(s: Session, code_id: int) -> Code:
