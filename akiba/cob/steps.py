@@ -86,17 +86,22 @@ SELECT i.loan_id, i.from_date, i.due_date, i.interest
   FROM loan_installments i JOIN loans l ON l.id = i.loan_id JOIN loan_products p ON p.id = l.product_id
  WHERE i.loan_id = ANY(CAST(:ids AS integer[])) AND p.accounting_rule = 'accrual_periodic' AND i.interest > 0
 """)
+# savings.jobs.mark_dormancy's rule (same thresholds, `>=` days since the last customer transaction, as of the
+# closed day), limited to the chunk's accounts; a hook taking account ids there would let this reuse it.
 _DORMANCY = text("""
-UPDATE savings_accounts a
-   SET sub_status = CASE
-         WHEN p.dormant_after_days IS NOT NULL
-              AND :today - COALESCE(a.last_transaction_on, a.activated_on) > p.dormant_after_days THEN 'dormant'
-         WHEN p.inactive_after_days IS NOT NULL
-              AND :today - COALESCE(a.last_transaction_on, a.activated_on) > p.inactive_after_days THEN 'inactive'
-         ELSE NULL END
-  FROM savings_products p
- WHERE p.id = a.product_id AND a.id = ANY(CAST(:ids AS integer[]))
-   AND (p.dormant_after_days IS NOT NULL OR p.inactive_after_days IS NOT NULL)
+WITH judged AS (
+  SELECT a.id,
+         CASE WHEN p.dormant_after_days IS NOT NULL
+                   AND :as_of - COALESCE(a.last_transaction_on, a.activated_on) >= p.dormant_after_days THEN 'dormant'
+              WHEN p.inactive_after_days IS NOT NULL
+                   AND :as_of - COALESCE(a.last_transaction_on, a.activated_on) >= p.inactive_after_days THEN 'inactive'
+         END AS sub_status
+    FROM savings_accounts a JOIN savings_products p ON p.id = a.product_id
+   WHERE a.id = ANY(CAST(:ids AS integer[])) AND a.status = 'active'
+     AND (p.inactive_after_days IS NOT NULL OR p.dormant_after_days IS NOT NULL)
+)
+UPDATE savings_accounts a SET sub_status = judged.sub_status
+  FROM judged WHERE a.id = judged.id AND a.sub_status IS DISTINCT FROM judged.sub_status
 """)
 
 
@@ -240,7 +245,7 @@ def close_savings(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
     from akiba.savings.jobs import post_interest_chunk
 
     post_interest_chunk(s, day, account_ids=list(ids))
-    s.execute(_DORMANCY, {"ids": list(ids), "today": day + ONE_DAY})
+    s.execute(_DORMANCY, {"ids": list(ids), "as_of": day})
     return {}
 
 

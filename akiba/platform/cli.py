@@ -1,4 +1,4 @@
-"""The `akiba` command line: serve, db, tenants, demo."""
+"""The `akiba` command line: serve, db, tenants, demo, worker, cob."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ db_app = typer.Typer(help="The embedded PostgreSQL under $AKIBA_HOME", no_args_i
 tenants_app = typer.Typer(help="Tenants (each a schema on a shard)", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
+cob_app = typer.Typer(help="Close of business", no_args_is_help=True)
+app.add_typer(cob_app, name="cob")
 DEMO_TENANT = "demo"
 
 
@@ -35,12 +37,16 @@ def serve(demo: Annotated[bool, typer.Option(help="create the demo tenant on fir
     """Migrate, optionally create the demo tenant, and serve HTTP until Ctrl-C or SIGTERM."""
     import uvicorn
 
+    from akiba.cob.queue import EmbeddedWorker
     from akiba.platform.app import create_app
 
     rt = _runtime()
     if demo:
         _ensure_demo(rt)
     settings = rt.settings
+    # One close-of-business worker in this process, so the demo needs no other; stopped before the engines and
+    # the embedded database (stopped by an exit hook) go away.
+    worker = EmbeddedWorker(rt).start()
     # uvicorn re-raises SIGTERM after its graceful shutdown; a Python handler turns that into a normal exit,
     # so the embedded database is stopped by its exit hook instead of being left running.
     signal.signal(signal.SIGTERM, _exit_normally)
@@ -49,6 +55,7 @@ def serve(demo: Annotated[bool, typer.Option(help="create the demo tenant on fir
         uvicorn.run(create_app(settings, rt.control_url), host=settings.http_host, port=settings.http_port,
                     log_level="warning", access_log=False)
     finally:
+        worker.stop()
         dispose_engines()
         typer.echo("Akiba stopped")
 
@@ -147,6 +154,36 @@ def tenants_migrate(workers: Annotated[int, typer.Option(min=1, max=32)] = 4) ->
         typer.echo(f"FAILED {tenant}: {error}", err=True)
     if failures:
         raise typer.Exit(1)
+
+
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="jobs at once in this process")] = 1,
+    burst: Annotated[bool, typer.Option(help="exit once the queue is empty")] = False,
+    heartbeat: Annotated[float, typer.Option(help="seconds between heartbeats")] = 10.0,
+    stalled_after: Annotated[float, typer.Option(help="requeue jobs of workers silent this long")] = 60.0,
+) -> None:
+    """A close-of-business worker: runs queued jobs until Ctrl-C or SIGTERM (start any number, anywhere)."""
+    from akiba.cob.queue import run_worker
+
+    run_worker(_runtime(), concurrency=concurrency, wait=not burst, heartbeat=heartbeat, stalled_after=stalled_after)
+
+
+@cob_app.command("run")
+def cob_run(
+    tenant: Annotated[str | None, typer.Option(help="the tenant to close")] = None,
+    date: Annotated[str | None, typer.Option(help="the business date to close (default: the tenant's)")] = None,
+    all_tenants: Annotated[bool, typer.Option(help="close every active tenant")] = False,
+    workers: Annotated[int, typer.Option(min=0, max=64, help="worker processes to start (0: use running ones)")] = 1,
+    chunk_size: Annotated[int, typer.Option(min=1, max=100_000)] = 2000,
+) -> None:
+    """Close a business day with a progress bar; Ctrl-C stops it, running it again resumes it."""
+    from akiba.cob.cli import run_close
+
+    if not tenant and not all_tenants:
+        typer.echo("error: name a --tenant or pass --all-tenants", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(run_close(_runtime(), tenant, date, all_tenants, workers, chunk_size))
 
 
 if __name__ == "__main__":

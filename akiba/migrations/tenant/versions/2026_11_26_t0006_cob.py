@@ -1,8 +1,8 @@
 """close of business: runs, chunks, closed-for marks, loan arrears state and delinquency history
 
 Revision ID: t0006
-Revises: t0005 (t0004, loans, was not in the chain yet when this was written: the integrator moves it after
-t0004 if loans lands first). These tables name no other feature's table, so the order does not matter to them.
+Revises: t0007, the last of the linear chain t0001 -> t0002 -> t0003 -> t0005 -> t0004 -> t0007 when this was
+written. These tables name no other feature's table, so only the chain's order matters to them.
 """
 from typing import Sequence, Union
 
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "t0006"
-down_revision: Union[str, Sequence[str], None] = "t0005"
+down_revision: Union[str, Sequence[str], None] = "t0007"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
