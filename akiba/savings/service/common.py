@@ -3,17 +3,20 @@ transaction together with its journal entry."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from akiba.accounting import posting as ledger
+from akiba.accounting.models import ProductGLMapping
 from akiba.core.errors import DomainError, conflict, invalid, not_found
 from akiba.core.money import ZERO, money_str
 from akiba.platform.context import Principal
+from akiba.platform.models import TenantSetting
 from akiba.platform.provisioning import business_date
 from akiba.savings.interest import InterestSettings, RateTier
 from akiba.savings.models import CREDIT_TYPES, INTEREST_TYPES, SavingsAccount, SavingsProduct, SavingsTransaction
@@ -31,6 +34,42 @@ def lock_account(s: Session, account_id: int) -> SavingsAccount:
     if account is None:
         raise not_found("savings-account", account_id)
     return account
+
+
+@dataclass(frozen=True)
+class Locked:
+    """An account under lock with what a money movement needs, read in the same round trip."""
+
+    account: SavingsAccount
+    product: SavingsProduct
+    business_date: date
+    mapping: dict[str, int]
+    next_id: int  # the id the movement's transaction will take (its journal entry names it as source)
+
+
+_MAPPING = (
+    select(func.coalesce(func.jsonb_object_agg(ProductGLMapping.movement, ProductGLMapping.gl_account_id),
+                         literal_column("'{}'::jsonb")))
+    .where(ProductGLMapping.product_type == "savings", ProductGLMapping.product_id == SavingsAccount.product_id)
+    .correlate(SavingsAccount).scalar_subquery()
+)
+_NEXT_ID = func.nextval(func.pg_get_serial_sequence("savings_transactions", "id"))
+
+
+def lock_for_movement(s: Session, account_id: int) -> Locked:
+    """One query for the hot path (deposits and withdrawals): lock the account, read its product, the business
+    date, the product's GL mapping, and reserve the transaction id."""
+    row = s.execute(
+        select(SavingsAccount, SavingsProduct, TenantSetting.business_date, _MAPPING, _NEXT_ID)
+        .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
+        .join(TenantSetting, TenantSetting.id == 1)
+        .where(SavingsAccount.id == account_id)
+        .with_for_update(of=SavingsAccount)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise not_found("savings-account", account_id)
+    return Locked(row[0], row[1], row[2], {k: int(v) for k, v in row[3].items()}, int(row[4]))
 
 
 def lock_accounts_in_order(s: Session, ids: list[int]) -> dict[int, SavingsAccount]:
@@ -62,11 +101,12 @@ def check_amount_digits(amount: Decimal, account: SavingsAccount, field: str = "
         raise invalid(field, f"{account.currency} amounts have at most {account.digits} decimal places")
 
 
-def check_transaction_date(s: Session, account: SavingsAccount, day: date, field: str = "transaction_date") -> None:
+def check_transaction_date(s: Session, account: SavingsAccount, day: date, field: str = "transaction_date",
+                           today: date | None = None) -> None:
     """Not before activation, not after the tenant's business date."""
     if account.activated_on is None or day < account.activated_on:
         raise invalid(field, f"is before the account's activation on {account.activated_on}")
-    today = business_date(s)
+    today = today or business_date(s)
     if day > today:
         raise invalid(field, f"is after the business date {today}")
 
@@ -132,15 +172,20 @@ def record(
     transfer_id: int | None = None,
     interest_period_end: date | None = None,
     mapping: dict[str, int] | None = None,
+    tx_id: int | None = None,
 ) -> SavingsTransaction:
-    """Insert one transaction, move the account balance and post its journal entry, all in this transaction."""
+    """Insert one transaction, move the account balance and post its journal entry, all in this transaction.
+
+    With ``tx_id`` reserved beforehand the journal entry is posted first and the transaction inserted with its
+    entry id in one statement; otherwise the transaction is inserted first to learn its id."""
     tx = SavingsTransaction(
-        account_id=account.id, type=tx_type, transaction_date=day, amount=amount,
+        id=tx_id, account_id=account.id, type=tx_type, transaction_date=day, amount=amount,
         is_credit=tx_type in CREDIT_TYPES, interest_period_end=interest_period_end, transfer_id=transfer_id,
         reversed=False, description=description, created_by=who.user_id if who else None,
     )
-    s.add(tx)
-    s.flush()
+    if tx_id is None:
+        s.add(tx)
+        s.flush()
     account.balance += signed(tx)
     if tx_type not in INTEREST_TYPES:
         note_back_dating(account, day)
@@ -154,6 +199,8 @@ def record(
             s, office_id=account.office_id, currency=account.currency, transaction_date=day, source=SOURCE,
             source_id=tx.id, legs=legs, reference=account.account_no, description=description or tx_type,
             created_by=who.user_id if who else None)
+    if tx_id is not None:
+        s.add(tx)
     return tx
 
 

@@ -28,6 +28,7 @@ from akiba.savings.service.common import (
     check_transaction_date,
     lock_account,
     lock_accounts_in_order,
+    lock_for_movement,
     note_back_dating,
     product_of,
     record,
@@ -78,12 +79,13 @@ def _movement_result(tx: SavingsTransaction, account: SavingsAccount, product: S
 @command("savings:deposit", resource="savings_account", payload=TransactionIn, status=201)
 def deposit(s: Session, who: Principal, data: TransactionIn, account_id: int | None) -> dict[str, Any]:
     assert account_id is not None
-    account = lock_account(s, account_id)
+    locked = lock_for_movement(s, account_id)
+    account, product = locked.account, locked.product
     _check_can_credit(account)
-    check_transaction_date(s, account, data.transaction_date)
+    check_transaction_date(s, account, data.transaction_date, today=locked.business_date)
     check_amount_digits(data.amount, account)
-    product = product_of(s, account)
-    tx = record(s, account, product, who, "deposit", data.transaction_date, data.amount, description=data.description)
+    tx = record(s, account, product, who, "deposit", data.transaction_date, data.amount, description=data.description,
+                mapping=locked.mapping, tx_id=locked.next_id)
     emit(s, "savings.deposited", "savings_account", account.id, {"transaction_id": tx.id, "amount": data.amount})
     return _movement_result(tx, account, product)
 
@@ -91,15 +93,15 @@ def deposit(s: Session, who: Principal, data: TransactionIn, account_id: int | N
 @command("savings:withdraw", resource="savings_account", payload=TransactionIn, status=201)
 def withdraw(s: Session, who: Principal, data: TransactionIn, account_id: int | None) -> dict[str, Any]:
     assert account_id is not None
-    account = lock_account(s, account_id)
+    locked = lock_for_movement(s, account_id)
+    account, product = locked.account, locked.product
     _check_can_debit(account, data.transaction_date)
-    check_transaction_date(s, account, data.transaction_date)
+    check_transaction_date(s, account, data.transaction_date, today=locked.business_date)
     check_amount_digits(data.amount, account)
-    product = product_of(s, account)
     fee = withdrawal_fee(product, data.amount, account.digits)
     _check_funds(s, account, product, data.amount + fee, data.transaction_date)
     tx = record(s, account, product, who, "withdrawal", data.transaction_date, data.amount,
-                description=data.description)
+                description=data.description, mapping=locked.mapping, tx_id=locked.next_id)
     fee_view = None
     if fee > 0:
         fee_tx = record(s, account, product, who, "withdrawal_fee", data.transaction_date, fee,
