@@ -11,15 +11,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from akiba.core.errors import DomainError, invalid
+from akiba.core.errors import DomainError
 from akiba.platform.commands import execute
 from akiba.platform.context import Principal, PrincipalDep, allowed, require, runtime
 from akiba.platform.provisioning import business_date
 from akiba.reports import service
 from akiba.reports.catalogue import REPORTS
 from akiba.reports.exports import csv_stream, file_stream, xlsx_file
+from akiba.reports.pdf import statement_pdf
 from akiba.reports.registry import Report, get_report
 from akiba.reports.runner import check_available, check_office, formatter, report_session, stream_rows
+from akiba.reports.statements import Statement, check_period, loan_statement, savings_statement
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 Format = Literal["json", "csv", "xlsx"]
@@ -149,12 +151,41 @@ def put_statement_settings(request: Request, body: service.StatementSettingsIn,
     return execute(runtime(request), who, "statements:configure", body)
 
 
-def period(since: date | None, to: date | None) -> tuple[date, date]:
-    if since is None:
-        raise invalid("from", "is required")
-    if to is None:
-        raise invalid("to", "is required")
-    if since > to:
-        raise invalid("from", "must not be after to")
-    return since, to
+# --- statements ---------------------------------------------------------------------------------------------------
+
+StatementFormat = Literal["json", "csv", "pdf"]
+FromQ = Annotated[date | None, Query(alias="from")]
+
+
+def _statement_response(st: Statement, format: StatementFormat) -> Response:
+    name = f"statement-{st.account_ref}-{st.period_from}-{st.period_to}"
+    if format == "pdf":
+        return Response(statement_pdf(st), media_type="application/pdf", headers=_attachment(name, "pdf"))
+    if format == "csv":
+        return StreamingResponse(csv_stream(*_split(st.csv_rows())), media_type="text/csv; charset=utf-8",
+                                 headers=_attachment(name, "csv"))
+    return JSONResponse(jsonable_encoder(st.view()))
+
+
+def _split(rows: Iterator[list[Any]]) -> tuple[list[Any], Iterator[list[Any]]]:
+    return next(rows), rows
+
+
+@router.get("/loans/{loan_id}/statement", responses={200: {"content": {"application/pdf": {}, "text/csv": {}}}})
+def get_loan_statement(loan_id: int, since: FromQ = None, to: date | None = None, format: StatementFormat = "json",
+                       who: Principal = require("loans:read")) -> Response:
+    period = check_period(since, to)
+    with report_session(who.tenant) as s:
+        st = loan_statement(s, loan_id, *period)
+    return _statement_response(st, format)
+
+
+@router.get("/savings-accounts/{account_id}/statement",
+            responses={200: {"content": {"application/pdf": {}, "text/csv": {}}}})
+def get_savings_statement(account_id: int, since: FromQ = None, to: date | None = None,
+                          format: StatementFormat = "json", who: Principal = require("savings:read")) -> Response:
+    period = check_period(since, to)
+    with report_session(who.tenant) as s:
+        st = savings_statement(s, account_id, *period)
+    return _statement_response(st, format)
 
