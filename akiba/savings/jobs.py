@@ -13,7 +13,7 @@ balance); an account with a back-dated change (``interest_recompute_from``) is r
 
     post_interest_chunk(s, as_of, after_id=0, limit=1000, account_ids=None, full=False) -> ChunkResult
     run_interest_posting(rt, tenant, as_of, chunk=1000) -> RunResult      # commits per chunk
-    mark_dormancy(s, as_of) -> int                                          # one UPDATE; accounts changed
+    mark_dormancy(s, as_of, account_ids=None) -> int                        # one UPDATE; accounts changed
 """
 
 from __future__ import annotations
@@ -275,15 +275,18 @@ WITH judged AS (
          END AS sub_status
     FROM savings_accounts a JOIN savings_products p ON p.id = a.product_id
    WHERE a.status = 'active' AND (p.inactive_after_days IS NOT NULL OR p.dormant_after_days IS NOT NULL)
+     AND (CAST(:ids AS integer[]) IS NULL OR a.id = ANY(CAST(:ids AS integer[])))
 )
 UPDATE savings_accounts a SET sub_status = judged.sub_status
   FROM judged WHERE a.id = judged.id AND a.sub_status IS DISTINCT FROM judged.sub_status
 """)
 
 
-def mark_dormancy(s: Session, as_of: date) -> int:
-    """Set-based close-of-business step: move accounts to inactive or dormant by their last transaction."""
-    result = s.execute(_DORMANCY, {"as_of": as_of})
+def mark_dormancy(s: Session, as_of: date, account_ids: Sequence[int] | None = None) -> int:
+    """Set-based close-of-business step: move accounts (all, or the ones named) to inactive or dormant by their
+    last customer transaction."""
+    ids = None if account_ids is None else list(account_ids)
+    result = s.execute(_DORMANCY, {"as_of": as_of, "ids": ids})
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

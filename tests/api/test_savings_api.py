@@ -330,6 +330,8 @@ def test_dormancy_marks_quiet_accounts_and_a_deposit_wakes_them(api: Api, client
     product = make_product(api, name="Sleepy", dormancy={"inactive_after_days": 30, "dormant_after_days": 60})
     aid = open_account(api, client_id, product["id"])
     deposit(api, aid, "2024-01-10", "10")
+    with runtime.session(api.tenant) as s:
+        assert mark_dormancy(s, date(2024, 3, 10), [aid + 1]) == 0  # limited to the accounts named
     for day, expected in ((date(2024, 2, 8), None), (date(2024, 2, 9), "inactive"), (date(2024, 3, 10), "dormant")):
         with runtime.session(api.tenant) as s:
             mark_dormancy(s, day)
