@@ -159,7 +159,8 @@ def loan_cost_flows(s: Session, loan_id: int) -> list[tuple[date, Decimal]]:
     return flows
 
 
-def loan_statement(s: Session, loan_id: int, since: date, to: date) -> Statement:
+def loan_statement(s: Session, loan_id: int, since: date, to: date,
+                   institution: dict[str, str] | None = None) -> Statement:
     loan = s.execute(_LOAN, {"id": loan_id}).first()
     if loan is None:
         raise not_found("loan", loan_id)
@@ -176,7 +177,7 @@ def loan_statement(s: Session, loan_id: int, since: date, to: date) -> Statement
     return Statement(
         kind="loan", account_id=loan.id, account_ref=loan.external_id or f"L{loan.id:08d}", client_id=loan.client_id,
         holder=loan.holder, product=loan.product, currency=loan.currency, digits=loan.digits, period_from=since,
-        period_to=to, opening_balance=opening, institution=statement_settings(s),
+        period_to=to, opening_balance=opening, institution=institution or statement_settings(s),
         nominal_annual_rate=loan.annual_interest_rate, effective_annual_rate=annual_cost(loan_cost_flows(s, loan_id)),
         effective_rate_label="Total annual cost (CAT), fees included",
         charges={"interest_charged": interest, "fees_charged": fees, "penalties_charged": penalties, **paid},
@@ -205,7 +206,8 @@ _SAVINGS_LABELS = {"deposit": "Deposit", "withdrawal": "Withdrawal", "transfer_i
                    "Interest reversed", "withdrawal_fee": "Withdrawal fee", "fee": "Fee"}
 
 
-def savings_statement(s: Session, account_id: int, since: date, to: date) -> Statement:
+def savings_statement(s: Session, account_id: int, since: date, to: date,
+                      institution: dict[str, str] | None = None) -> Statement:
     acct = s.execute(_ACCOUNT, {"id": account_id}).first()
     if acct is None:
         raise not_found("savings-account", account_id)
@@ -231,7 +233,7 @@ def savings_statement(s: Session, account_id: int, since: date, to: date) -> Sta
         kind="savings", account_id=acct.id, account_ref=acct.account_no or f"S{acct.id:08d}",
         client_id=acct.client_id, holder=acct.holder, product=acct.product, currency=acct.currency,
         digits=acct.digits, period_from=since, period_to=to, opening_balance=opening,
-        institution=statement_settings(s), nominal_annual_rate=acct.annual_interest_rate,
+        institution=institution or statement_settings(s), nominal_annual_rate=acct.annual_interest_rate,
         effective_annual_rate=annual_yield(acct.annual_interest_rate, acct.compounding, acct.days_in_year),
         effective_rate_label="Effective annual yield", charges={"interest_earned": interest, "fees_charged": fees},
         movements=moves,

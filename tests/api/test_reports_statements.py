@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Api
 from loan_factories import active_loan, make_client, make_office, make_product, ok, repay
 from pypdf import PdfReader
+
+from akiba.core.errors import DomainError
+from akiba.platform.runtime import Runtime
+from akiba.reports.bulk import Month, count_accounts, generate_month, output_dir
 
 
 @pytest.fixture
@@ -114,3 +119,23 @@ def test_savings_statement_ends_at_the_account_balance(api: Api, head_office: di
                                                                              "to": "2024-03-31"})
     text = PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
     assert f"Closing balance {account['balance']} USD" in text
+
+
+def test_bulk_generation_is_resumable_and_idempotent(api: Api, loan: dict[str, Any], runtime: Runtime,
+                                                     tmp_path: Path) -> None:
+    month = Month.parse("2024-03")
+    out = output_dir(tmp_path, api.tenant.id, month)
+    assert count_accounts(api.tenant, month) == 1
+    assert generate_month(runtime.control_url, api.tenant, month, tmp_path) == (1, 0)
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [f"loan-{loan['id']}.pdf"]
+    first = (out / files[0]).stat().st_mtime_ns
+    assert generate_month(runtime.control_url, api.tenant, month, tmp_path) == (0, 1)  # nothing regenerated
+    assert (out / files[0]).stat().st_mtime_ns == first
+    text = PdfReader(out / files[0]).pages[0].extract_text()
+    march = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-03-01", "to": "2024-03-31"}))
+    assert f"Closing balance {march['closing_balance']} USD" in text
+    (out / files[0]).unlink()  # as if the run had stopped before this one
+    assert generate_month(runtime.control_url, api.tenant, month, tmp_path, workers=2) == (1, 0)
+    with pytest.raises(DomainError):
+        Month.parse("2024-13")
