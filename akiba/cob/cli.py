@@ -29,7 +29,7 @@ FINAL = ("completed", "completed_with_errors", "failed")
 
 def start_workers(rt: Runtime, count: int) -> list[subprocess.Popen[bytes]]:
     """`akiba worker` processes on the same database (the URL is handed over, so they start no server)."""
-    env = {**os.environ, "AKIBA_DATABASE_URL": libpq_uri(rt.control_url)}
+    env = {**os.environ, "AKIBA_DATABASE_URL": libpq_uri(rt.control_url), "AKIBA_LOG_LEVEL": "WARNING"}
     return [subprocess.Popen([sys.executable, "-m", "akiba.platform.cli", "worker"], env=env)
             for _ in range(count)]
 

@@ -37,9 +37,20 @@ _apps: dict[str, procrastinate.App] = {}
 _apps_lock = threading.Lock()
 
 
+def load_features() -> None:
+    """Import every feature (as the app does), so each ORM model finds the tables its foreign keys name."""
+    import importlib
+
+    from akiba.platform.app import FEATURE_ROUTERS
+
+    for module in FEATURE_ROUTERS:
+        importlib.import_module(module)
+
+
 def configure(rt: Runtime) -> None:
     """The runtime the tasks of this process use (set by the worker, `serve` and the tests)."""
     global _runtime
+    load_features()
     _runtime = rt
 
 
@@ -50,6 +61,7 @@ def current_runtime() -> Runtime:
         from akiba.platform.settings import get_settings
 
         settings = get_settings()
+        load_features()
         _runtime = Runtime(settings, prepare(settings))
     return _runtime
 
