@@ -134,7 +134,10 @@ def check_accounts_postable(s: Session, gl_ids: Iterable[int]) -> None:
     wanted = set(gl_ids)
     rows = s.execute(select(GLAccount.id, GLAccount.gl_code, GLAccount.usage, GLAccount.enabled)
                      .where(GLAccount.id.in_(wanted))).all()
-    found = {row.id: row for row in rows}
+    _refuse_unpostable({row.id: row for row in rows}, wanted)
+
+
+def _refuse_unpostable(found: Mapping[int, Any], wanted: Iterable[int]) -> None:
     for gl_id in sorted(wanted):
         row = found.get(gl_id)
         if row is None:
@@ -158,6 +161,27 @@ def check_period_open(s: Session, office_ids: Iterable[int], transaction_date: d
             raise DomainError("accounting-period-closed",
                               f"office {office_id} is closed up to {closed_to}; {transaction_date} is refused",
                               status=409)
+
+
+# One round trip for every check that needs the database: the office, its latest closure and the accounts.
+_PRECHECK = text("""
+SELECT c.closed_to, a.id, a.gl_code, a.usage, a.enabled
+  FROM offices o
+  CROSS JOIN LATERAL (SELECT max(closing_date) AS closed_to FROM accounting_closures WHERE office_id = o.id) c
+  LEFT JOIN gl_accounts a ON a.id = ANY(CAST(:gl_ids AS integer[]))
+ WHERE o.id = :office_id
+""")
+
+
+def _check_postable(s: Session, office_id: int, gl_ids: set[int], transaction_date: date) -> None:
+    rows = s.execute(_PRECHECK, {"office_id": office_id, "gl_ids": sorted(gl_ids)}).all()
+    if not rows:
+        raise invalid("office_id", f"office {office_id} does not exist")
+    closed_to = rows[0].closed_to
+    if closed_to is not None and transaction_date <= closed_to:
+        raise DomainError("accounting-period-closed",
+                          f"office {office_id} is closed up to {closed_to}; {transaction_date} is refused", status=409)
+    _refuse_unpostable({row.id: row for row in rows if row.id is not None}, gl_ids)
 
 
 def _check_office(s: Session, office_id: int) -> None:
@@ -213,9 +237,7 @@ def post_entry(
         raise invalid("source", "must be 1-30 characters")
     kept = _nonzero_legs(legs)
     _check_balanced(kept)
-    _check_office(s, office_id)
-    check_accounts_postable(s, (leg.gl_account_id for leg in kept))
-    check_period_open(s, [office_id], transaction_date)
+    _check_postable(s, office_id, {leg.gl_account_id for leg in kept}, transaction_date)
     header = {"office_id": office_id, "currency": currency, "transaction_date": transaction_date, "source": source,
               "source_id": source_id, "reference": reference, "description": description, "reversal_of": None,
               "created_by": created_by}
