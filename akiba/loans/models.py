@@ -27,7 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from akiba.clients import models as _clients  # noqa: F401  # the tables our foreign keys name must be known
 from akiba.core.money import ZERO
+from akiba.org import models as _org  # noqa: F401
 from akiba.platform.db import TenantBase
 
 MONEY = Numeric(19, 6)

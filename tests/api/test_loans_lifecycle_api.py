@@ -313,3 +313,23 @@ def test_specified_charge_and_its_waiver(api: Api, setup: dict[str, Any]) -> Non
                          {"charge_id": charge["id"], "transaction_date": "2024-01-20"}), 201)
     assert waived["fees"] == "3.00"
     assert _loan(api, loan["id"])["summary"]["fees_outstanding"] == "0.00"
+
+
+def test_demo_loans_cover_every_state(api: Api, runtime: Runtime, tenant: TenantInfo) -> None:
+    from akiba.loans.demo import populate_demo
+
+    office = make_office(api)
+    clients = [make_client(api, office, f"Client{i}", "Demo") for i in range(7)]
+    group = ok(api.post("/api/v1/groups", {"office_id": office, "name": "Tumaini", "activation_date": "2023-06-01",
+                                           "client_ids": clients[:2]}), 201)["id"]
+    populate_demo(runtime, tenant)
+    populate_demo(runtime, tenant)  # a second call adds nothing
+    assert len(ok(api.get("/api/v1/loan-products"))["items"]) == 3
+    loans = ok(api.get("/api/v1/loans", limit=100))["items"]
+    states = sorted(x["status"] for x in loans)
+    assert states == sorted(["submitted", "approved", "rejected", "active", "active", "closed", "written_off",
+                             "active", "active"])
+    summaries = [ok(api.get(f"/api/v1/loans/{x['id']}"))["summary"] for x in loans if x["status"] == "active"]
+    assert any(s["days_in_arrears"] > 0 for s in summaries) and any(s["days_in_arrears"] == 0 for s in summaries)
+    assert [x["group_id"] for x in loans if x["group_id"]] == [group]
+    balances(api)  # the trial balance still balances

@@ -1,0 +1,230 @@
+"""Loans benchmark: schedule engine speed, and repayments through HTTP against pgbench on the same server.
+
+    python -m bench loans      # or: python bench/loans.py [--seconds 15] [--clients 4]
+
+1. Schedules per second on one core: a 12-period monthly declining-balance loan and a 52-period weekly flat loan
+   (targets: 5,000/s and 1,500/s).
+2. SQL statements per repayment, counted with a SQLAlchemy event listener on 50 repayments run in-process.
+3. Repayments through HTTP: the app served by uvicorn in its own process, --clients client processes each
+   repaying its own loan in a loop for --seconds; then pgbench TPC-B (scale 10, same clients, same time) on the
+   same embedded server. Prints both and the ratio (target: at least 0.25).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+
+from akiba.loans.schedule import generate_schedule, parse_schedule_request  # noqa: E402
+from akiba.platform import embedded  # noqa: E402
+from akiba.platform.bootstrap import configure_logging  # noqa: E402
+from akiba.platform.db import dispose_engines, engine_for  # noqa: E402
+from akiba.platform.provisioning import create_tenant  # noqa: E402
+from akiba.platform.runtime import Runtime  # noqa: E402
+from akiba.platform.settings import Settings  # noqa: E402
+from akiba.platform.tenancy import migrate_control  # noqa: E402
+
+PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
+MONTHLY_12 = {"principal": "10000.00", "currency": "USD", "digits": 2, "annual_interest_rate": "18",
+              "interest_type": "declining_balance", "amortization": "equal_installments",
+              "interest_calculation_period": "same_as_repayment", "days_in_year": "365", "days_in_month": "actual",
+              "repayment_every": 1, "repayment_frequency": "months", "number_of_repayments": 12,
+              "expected_disbursement_date": "2024-01-01"}
+WEEKLY_52 = {**MONTHLY_12, "interest_type": "flat", "repayment_frequency": "weeks", "number_of_repayments": 52,
+             "interest_calculation_period": "daily"}
+PRODUCT = {"name": "Bench", "short_name": "B", "currency": "USD", "principal": "1000000.00",
+           "max_principal": "1000000.00", "number_of_repayments": 120, "annual_interest_rate": "12",
+           "repayment_frequency": "months", "accounting_rule": "cash"}
+
+
+def schedules_per_second(body: dict[str, Any], seconds: float = 3.0) -> float:
+    req = parse_schedule_request(body)
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(100):
+            generate_schedule(req)
+        done += 100
+    return done / (time.perf_counter() - start)
+
+
+def _database(server_url: str, name: str) -> str:
+    with psycopg.connect(embedded.libpq_uri(server_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base, _, query = server_url.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(home: str, control_url: str, port: int) -> None:
+    import uvicorn
+
+    from akiba.platform.app import create_app
+
+    configure_logging("WARNING")
+    settings = Settings(home=Path(home), token_rate_limit_per_minute=100_000)
+    uvicorn.run(create_app(settings, control_url), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False)
+
+
+def _headers(base: str, token: str | None = None) -> dict[str, str]:
+    return {"Akiba-Tenant": "bench", **({"Authorization": f"Bearer {token}"} if token else {})}
+
+
+def _login(base: str) -> str:
+    answer = httpx.post(f"{base}/api/v1/auth/token", headers=_headers(base),
+                        data={"grant_type": "password", "username": "admin", "password": PASSWORD})
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def _post(client: httpx.Client, path: str, body: dict[str, Any], status: int = 200) -> dict[str, Any]:
+    answer = client.post(path, json=body)
+    assert answer.status_code == status, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def _setup_loans(base: str, token: str, count: int) -> list[int]:
+    with httpx.Client(base_url=base, headers=_headers(base, token), timeout=30) as c:
+        office = _post(c, "/api/v1/offices", {"name": "HQ", "opening_date": "2020-01-01"}, 201)["id"]
+        client = _post(c, "/api/v1/clients", {"office_id": office, "first_name": "Bench", "last_name": "Client",
+                                              "activation_date": "2023-01-01"}, 201)["id"]
+        product = _post(c, "/api/v1/loan-products", PRODUCT, 201)["id"]
+        loans = []
+        for _ in range(count):
+            loan = _post(c, "/api/v1/loans", {"client_id": client, "product_id": product,
+                                              "principal": "1000000.00", "submitted_on": "2024-01-01",
+                                              "expected_disbursement_date": "2024-01-01"}, 201)["id"]
+            _post(c, f"/api/v1/loans/{loan}/approve", {"approved_on": "2024-01-01"})
+            _post(c, f"/api/v1/loans/{loan}/disburse", {"disbursed_on": "2024-01-01"})
+            loans.append(loan)
+    return loans
+
+
+def _repayer(base: str, token: str, loan_id: int, seconds: float, out: Any) -> None:
+    done = 0
+    body = {"transaction_date": "2024-02-01", "amount": "1.00"}
+    with httpx.Client(base_url=base, headers=_headers(base, token), timeout=30) as c:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            answer = c.post(f"/api/v1/loans/{loan_id}/repayments", json=body)
+            assert answer.status_code == 201, answer.text
+            done += 1
+    out.put(done)
+
+
+def http_repayments_per_second(base: str, token: str, loans: list[int], seconds: float) -> float:
+    out: Any = mp.Queue()
+    procs = [mp.Process(target=_repayer, args=(base, token, loan, seconds, out)) for loan in loans]
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    total = sum(out.get() for _ in procs)
+    for p in procs:
+        p.join()
+    return total / (time.perf_counter() - start)
+
+
+def statements_per_repayment(rt: Runtime, loan_id: int, repeats: int = 50) -> float:
+    from akiba.loans.api import router  # noqa: F401  # registers the loan commands
+    from akiba.loans.schemas import Repayment
+    from akiba.platform.commands import execute
+    from akiba.platform.context import Principal
+
+    tenant = rt.registry.require_active("bench")
+    who = Principal(user_id=1, username="admin", tenant=tenant, permissions=frozenset({"*"}))
+    body = Repayment(transaction_date=date(2024, 2, 1), amount=Decimal("1.00"))
+    execute(rt, who, "loans:repay", body, resource_id=loan_id)  # warm caches
+    seen: list[str] = []
+
+    def count(*_: Any) -> None:
+        seen.append("x")
+
+    engine = engine_for(tenant.shard_url)
+    event.listen(engine, "before_cursor_execute", count)
+    for _ in range(repeats):
+        execute(rt, who, "loans:repay", body, resource_id=loan_id)
+    event.remove(engine, "before_cursor_execute", count)
+    return len(seen) / repeats
+
+
+def _pgbench(server_url: str, seconds: int, clients: int) -> float:
+    url = embedded.libpq_uri(_database(server_url, "pgbench_loans"))
+    pgbench = str(embedded.bin_dir() / "pgbench")
+    subprocess.run([pgbench, "-i", "-s", "10", "-q", url], check=True, capture_output=True)
+    out = subprocess.run([pgbench, "-c", str(clients), "-j", str(clients), "-T", str(seconds), url],
+                         check=True, capture_output=True, text=True).stdout
+    found = re.search(r"tps = ([0-9.]+)", out)
+    assert found, out
+    return float(found.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    configure_logging("WARNING")
+    monthly, weekly = schedules_per_second(MONTHLY_12), schedules_per_second(WEEKLY_52)
+    print(f"schedules/s, one core: 12-period monthly {monthly:,.0f} (target 5,000); "
+          f"52-period weekly {weekly:,.0f} (target 1,500)", flush=True)
+    with tempfile.TemporaryDirectory(prefix="akiba-bench-loans-") as tmp:
+        home = Path(tmp)
+        server_url = embedded.start(home / "pg", database="postgres")
+        control_url = _database(server_url, "akiba_bench_loans")
+        migrate_control(control_url)
+        rt = Runtime(Settings(home=home, token_rate_limit_per_minute=100_000), control_url)
+        create_tenant(rt, "bench", "Bench", PASSWORD)
+        port = _free_port()
+        server = mp.Process(target=_serve, args=(str(home), control_url, port), daemon=True)
+        server.start()
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/health/live")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        token = _login(base)
+        loans = _setup_loans(base, token, args.clients + 1)
+        print(f"SQL statements per repayment: {statements_per_repayment(rt, loans[-1]):.1f} (one commit)",
+              flush=True)
+        http_repayments_per_second(base, token, loans[:-1], 2)  # warm-up
+        repayments = http_repayments_per_second(base, token, loans[:-1], args.seconds)
+        print(f"repayments through HTTP: {repayments:.0f}/s ({args.clients} client processes, one loan each, "
+              "one uvicorn process)", flush=True)
+        server.terminate()
+        server.join()
+        dispose_engines()
+        pgbench = _pgbench(server_url, args.seconds, args.clients)
+        print(f"pgbench TPC-B: {pgbench:.0f} TPS (scale 10, {args.clients} clients)", flush=True)
+        print(f"ratio repayments/pgbench: {repayments / pgbench:.2f} (target >= 0.25)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
