@@ -144,7 +144,7 @@ def http_repayments_per_second(base: str, token: str, loans: list[int], seconds:
     start = time.perf_counter()
     for p in procs:
         p.start()
-    total = sum(out.get() for _ in procs)
+    total = sum(int(out.get()) for _ in procs)
     for p in procs:
         p.join()
     return total / (time.perf_counter() - start)

@@ -73,14 +73,16 @@ class _LoanDemo:
         on = self.ago(days_ago)
         body = LoanCreate(client_id=client, group_id=group, product_id=product, principal=Decimal(principal),
                           submitted_on=on, expected_disbursement_date=on)
-        return applications.submit_loan(self.s, self.who, body, None)
+        loan: dict[str, Any] = applications.submit_loan(self.s, self.who, body, None)
+        return loan
 
     def active(self, product: int, principal: str, days_ago: int, **borrower: int) -> dict[str, Any]:
         loan = self.loan(product, principal, days_ago, **borrower)
         on = self.ago(days_ago)
         applications.approve_loan(self.s, self.who, Approve(approved_on=on), loan["id"])
-        return disbursement.disburse_loan(self.s, self.who, Disburse(disbursed_on=on, payment_type="mpesa"),
-                                          loan["id"])
+        active: dict[str, Any] = disbursement.disburse_loan(
+            self.s, self.who, Disburse(disbursed_on=on, payment_type="mpesa"), loan["id"])
+        return active
 
     def pay_installments(self, loan: dict[str, Any], count: int, late_days: int = 0) -> None:
         """Pay the first `count` installments, each on its due date (plus `late_days`), never in the future."""
