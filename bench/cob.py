@@ -1,0 +1,242 @@
+"""Close-of-business benchmark: N loans and M savings accounts closed by 1 and by 2 `akiba worker` processes.
+
+    python -m bench cob             # or: python bench/cob.py [--loans 100000] [--savings 100000]
+
+Set-up (bulk SQL, not timed): three template loans made through the API on an accrual product with a late
+penalty — one current (paying), one overdue (never paid), one paid off — are cloned to N loans in those states
+(a third each), with their installments; a template savings account is cloned to M accounts with a deposit.
+Then three days are closed, each by `akiba cob run`'s path (a run, its chunks queued, worker processes):
+day 1 catches up from disbursement (reported, not compared), day 2 with 1 worker, day 3 with 2 workers.
+Prints loans per second for each, the speed-up, the workers' peak memory (VmHWM), and pgbench TPC-B TPS of
+the same server measured in the same run. The embedded server lives in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from akiba.platform import embedded  # noqa: E402
+from akiba.platform.app import create_app  # noqa: E402
+from akiba.platform.bootstrap import configure_logging  # noqa: E402
+from akiba.platform.provisioning import create_tenant  # noqa: E402
+from akiba.platform.runtime import Runtime  # noqa: E402
+from akiba.platform.settings import Settings  # noqa: E402
+from akiba.platform.tenancy import TenantInfo, migrate_control  # noqa: E402
+
+PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
+LOAN_PRODUCT: dict[str, Any] = {
+    "name": "Bench accrual", "short_name": "BAC", "currency": "USD",
+    "principal": "1000.00", "min_principal": "100.00", "max_principal": "50000.00",
+    "number_of_repayments": 12, "min_number_of_repayments": 1, "max_number_of_repayments": 60,
+    "annual_interest_rate": "24", "min_annual_interest_rate": "0", "max_annual_interest_rate": "60",
+    "interest_type": "declining_balance", "amortization": "equal_installments",
+    "interest_calculation_period": "same_as_repayment", "days_in_year": "360", "days_in_month": "30",
+    "repayment_every": 1, "repayment_frequency": "months", "accounting_rule": "accrual_periodic",
+    "charges": [{"name": "Late fee", "charge_time": "overdue_installment", "calculation": "flat",
+                 "amount": "5.00", "penalty": True, "grace_days": 3}],
+}
+SAVINGS_PRODUCT = {"name": "Bench Save", "currency": "USD", "annual_interest_rate": "5",
+                   "interest_calculation": "daily_balance", "compounding": "monthly", "posting": "monthly",
+                   "days_in_year": 365}
+START = date(2024, 1, 1)
+FIRST_CLOSE = date(2024, 3, 5)
+
+
+def _database(server_url: str, name: str) -> str:
+    with psycopg.connect(embedded.libpq_uri(server_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base, _, query = server_url.partition("?")
+    return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
+
+
+def _ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _templates(client: TestClient, tenant: str) -> tuple[list[int], int]:
+    token = _ok(client.post("/api/v1/auth/token", headers={"Akiba-Tenant": tenant},
+                            data={"grant_type": "password", "username": "admin", "password": PASSWORD}))
+    h = {"Akiba-Tenant": tenant, "Authorization": f"Bearer {token['access_token']}"}
+    office = _ok(client.post("/api/v1/offices", json={"name": "Head Office", "opening_date": "2020-01-01"},
+                             headers=h), 201)
+    person = _ok(client.post("/api/v1/clients", json={"office_id": office["id"], "first_name": "Bench",
+                                                      "last_name": "User", "activation_date": "2023-01-01"},
+                             headers=h), 201)
+    product = _ok(client.post("/api/v1/loan-products", json=LOAN_PRODUCT, headers=h), 201)
+    loans = []
+    for _ in range(3):
+        loan = _ok(client.post("/api/v1/loans", json={"client_id": person["id"], "product_id": product["id"],
+                                                      "principal": "1000.00", "submitted_on": str(START),
+                                                      "expected_disbursement_date": str(START)}, headers=h), 201)
+        _ok(client.post(f"/api/v1/loans/{loan['id']}/approve", json={"approved_on": str(START)}, headers=h))
+        _ok(client.post(f"/api/v1/loans/{loan['id']}/disburse", json={"disbursed_on": str(START)}, headers=h))
+        loans.append(int(loan["id"]))
+    current, _overdue, paid_off = loans
+    for due in ("2024-02-01", "2024-03-01"):
+        _ok(client.post(f"/api/v1/loans/{current}/repayments", json={"transaction_date": due, "amount": "94.56"},
+                        headers=h), 201)
+    _ok(client.post(f"/api/v1/loans/{paid_off}/repayments", json={"transaction_date": "2024-02-01",
+                                                                  "amount": "2000.00"}, headers=h), 201)
+    sp = _ok(client.post("/api/v1/savings-products", json=SAVINGS_PRODUCT, headers=h), 201)
+    acc = _ok(client.post("/api/v1/savings-accounts", json={"client_id": person["id"], "product_id": sp["id"],
+                                                            "submitted_on": str(START)}, headers=h), 201)
+    _ok(client.post(f"/api/v1/savings-accounts/{acc['id']}/approve", json={"approved_on": str(START)}, headers=h))
+    _ok(client.post(f"/api/v1/savings-accounts/{acc['id']}/activate", json={"activated_on": str(START)}, headers=h))
+    _ok(client.post(f"/api/v1/savings-accounts/{acc['id']}/deposits",
+                    json={"transaction_date": str(START), "amount": "1000.00"}, headers=h), 201)
+    return loans, int(acc["id"])
+
+
+def _columns(s: Any, table: str, skip: tuple[str, ...]) -> str:
+    names = s.scalars(text("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                           "AND table_name = :t ORDER BY ordinal_position"), {"t": table})
+    return ", ".join(n for n in names if n not in skip)
+
+
+def _clone(rt: Runtime, tenant: TenantInfo, loans: list[int], n_loans: int, account: int, n_savings: int) -> None:
+    """Bench set-up only: copies of the templates, written in bulk (a batch of 100K loans per statement)."""
+    with rt.session(tenant) as s:
+        loan_cols = _columns(s, "loans", ("id", "external_id"))
+        inst_cols = _columns(s, "loan_installments", ("loan_id",))
+        acc_cols = _columns(s, "savings_accounts", ("id", "account_no", "external_id"))
+        per_template = n_loans // len(loans)
+        for template in loans:
+            left = per_template - 1
+            while left > 0:
+                batch = min(left, 100_000)
+                s.execute(text(f"""
+                    WITH new AS (
+                      INSERT INTO loans ({loan_cols}) SELECT {loan_cols} FROM loans, generate_series(1, :n)
+                       WHERE id = :t RETURNING id)
+                    INSERT INTO loan_installments (loan_id, {inst_cols})
+                    SELECT new.id, {inst_cols} FROM new CROSS JOIN loan_installments WHERE loan_id = :t
+                """), {"n": batch, "t": template})
+                s.commit()
+                left -= batch
+        s.execute(text(f"""
+            WITH new AS (
+              INSERT INTO savings_accounts ({acc_cols}) SELECT {acc_cols} FROM savings_accounts,
+                     generate_series(1, :n) WHERE id = :t RETURNING id)
+            INSERT INTO savings_transactions (account_id, type, transaction_date, amount, is_credit)
+            SELECT id, 'deposit', :d, 1000, true FROM new
+        """), {"n": n_savings - 1, "t": account, "d": START})
+        s.commit()
+        for table in ("loans", "loan_installments", "savings_accounts", "savings_transactions"):
+            s.execute(text(f"ANALYZE {table}"))
+        s.commit()
+
+
+def _peak_kb(pid: int) -> int:
+    try:
+        found = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    except OSError:
+        return 0
+    return int(found.group(1)) if found else 0
+
+
+def _close(rt: Runtime, tenant: TenantInfo, day: date, workers: int, chunk_size: int) -> dict[str, Any]:
+    from akiba.cob import service
+    from akiba.cob.cli import start_workers, stop_workers
+
+    with rt.session(tenant) as s:
+        s.execute(text("UPDATE tenant_settings SET business_date = :d"), {"d": day})
+        s.commit()
+    procs = start_workers(rt, workers)
+    time.sleep(2.0)  # let the workers start (imports, pool) so the timing is the close itself
+    started = time.perf_counter()
+    run_id = service.run_for_tenant(rt, tenant, day, chunk_size)
+    peak = 0
+    while True:
+        with rt.session(tenant) as s:
+            view = service.run_view(s, run_id)
+        peak = max([peak, *(_peak_kb(p.pid) for p in procs)])
+        if view["status"] != "running":
+            break
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - started
+    stop_workers(procs)
+    view["wall_seconds"] = elapsed
+    view["peak_kb"] = peak
+    return view
+
+
+def _pgbench(server_url: str, seconds: int, clients: int) -> float:
+    url = embedded.libpq_uri(_database(server_url, "pgbench_cob"))
+    pgbench = str(embedded.bin_dir() / "pgbench")
+    subprocess.run([pgbench, "-i", "-s", "10", "-q", url], check=True, capture_output=True)
+    out = subprocess.run([pgbench, "-c", str(clients), "-j", str(clients), "-T", str(seconds), url],
+                         check=True, capture_output=True, text=True).stdout
+    found = re.search(r"tps = ([0-9.]+)", out)
+    assert found, out
+    return float(found.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loans", type=int, default=100_000)
+    parser.add_argument("--savings", type=int, default=100_000)
+    parser.add_argument("--chunk-size", type=int, default=2000)
+    parser.add_argument("--pgbench-seconds", type=int, default=20)
+    args = parser.parse_args()
+    configure_logging("WARNING")
+    with tempfile.TemporaryDirectory(prefix="akiba-bench-cob-") as tmp:
+        home = Path(tmp)
+        os.chmod(home, 0o755)  # noqa: S103  # the embedded server runs as its own user when we are root
+        server = embedded.start(home, database="postgres")
+        control = _database(server, "akiba_bench_cob")
+        migrate_control(control)
+        settings = Settings(home=home, token_rate_limit_per_minute=1_000_000)
+        rt = Runtime(settings, control)
+        tenant = create_tenant(rt, "bench", "Bench MFI", PASSWORD)
+        from akiba.cob import queue
+
+        queue.load_features()
+        with TestClient(create_app(settings, control)) as client:
+            loans, account = _templates(client, "bench")
+        t0 = time.perf_counter()
+        _clone(rt, tenant, loans, args.loans, account, args.savings)
+        print(f"generated {args.loans:,} loans and {args.savings:,} savings accounts in "
+              f"{time.perf_counter() - t0:.1f} s", flush=True)
+        results = {}
+        for label, day, workers in (("catch-up", FIRST_CLOSE, 1), ("1 worker", FIRST_CLOSE + timedelta(days=1), 1),
+                                    ("2 workers", FIRST_CLOSE + timedelta(days=2), 2)):
+            view = _close(rt, tenant, day, workers, args.chunk_size)
+            results[label] = view
+            rate = view["loans_closed"] / view["wall_seconds"]
+            everything = (view["loans_closed"] + view["savings_accounts_closed"]) / view["wall_seconds"]
+            print(f"{label:>9} ({day}): {view['status']}, {view['loans_closed']:,} loans + "
+                  f"{view['savings_accounts_closed']:,} savings accounts in {view['wall_seconds']:.1f} s = "
+                  f"{rate:,.0f} loans/s (all entities {everything:,.0f}/s), "
+                  f"{view['chunks_total']} chunks, peak worker memory {view['peak_kb'] / 1024:.0f} MiB", flush=True)
+        one = results["1 worker"]["loans_closed"] / results["1 worker"]["wall_seconds"]
+        two = results["2 workers"]["loans_closed"] / results["2 workers"]["wall_seconds"]
+        print(f"speed-up with 2 workers: {two / one:.2f}x (target 1.6x); 1M loans at the 2-worker rate: "
+              f"{1_000_000 / two / 60:.1f} min (target < 10)", flush=True)
+        tps = _pgbench(server, args.pgbench_seconds, 2)
+        print(f"pgbench TPC-B (scale 10, 2 clients) on the same server: {tps:,.0f} TPS; "
+              f"loans closed per TPC-B transaction (2 workers): {two / tps:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
