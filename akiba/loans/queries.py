@@ -140,7 +140,7 @@ def loan_view(s: Session, loan: Loan) -> dict[str, Any]:
 
 def loans_query(status: str | None = None, office_id: int | None = None, loan_officer_id: int | None = None,
                 product_id: int | None = None, client_id: int | None = None,
-                group_id: int | None = None, external_id: str | None = None) -> Select[tuple[Loan]]:
+                group_id: int | None = None, external_id: str | None = None) -> Select[Any]:
     stmt = select(Loan)
     filters = ((Loan.status, status), (Loan.office_id, office_id), (Loan.loan_officer_id, loan_officer_id),
                (Loan.product_id, product_id), (Loan.client_id, client_id), (Loan.group_id, group_id),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from akiba.core.errors import invalid
@@ -71,7 +71,7 @@ def _store_installments(s: Session, loan: Loan, rows: tuple[Installment, ...],
         values.append({"loan_id": loan.id, "n": r.n, "from_date": r.from_date, "due_date": r.due_date,
                        "down_payment": r.is_down_payment, "principal": r.principal, "interest": r.interest,
                        "outstanding_after": r.outstanding_after, "scheduled_fees": fee, "fees": fee})
-    s.execute(LoanInstallment.__table__.insert(), values)
+    s.execute(insert(LoanInstallment), values)
 
 
 def _transaction(loan: Loan, who: Principal, kind: str, data: Any, amount: Decimal) -> LoanTransaction:

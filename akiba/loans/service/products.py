@@ -40,9 +40,9 @@ def _check_limits(p: LoanProduct) -> None:
              ("annual_interest_rate", p.min_annual_interest_rate, p.annual_interest_rate,
               p.max_annual_interest_rate))
     for name, low, default, high in pairs:
-        if not low <= high:  # type: ignore[operator]
+        if not low <= high:
             raise invalid(f"min_{name}", f"must not be above max_{name}")
-        if not low <= default <= high:  # type: ignore[operator]
+        if not low <= default <= high:
             raise invalid(name, f"must be between min_{name} and max_{name}")
 
 

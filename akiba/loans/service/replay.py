@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
 from akiba.core.money import ZERO, quantize
-from akiba.loans.allocation import Strategy, allocate_repayment, component_due
+from akiba.loans.allocation import Component, Strategy, allocate_repayment, component_due
 from akiba.loans.terms import Installment
 
 EventKind = Literal["repayment", "prepayment", "waive_interest", "waive_charge", "write_off", "charge"]
@@ -155,7 +155,7 @@ def _charge(state: LoanState, event: Event) -> Split:
 def _waive_charge(state: LoanState, event: Event) -> Split:
     i = state.index_of(event.installment_n or state.rows[-1].n)
     row = state.rows[i]
-    component = "penalties" if event.penalty else "fees"
+    component: Component = "penalties" if event.penalty else "fees"
     cut = min(event.amount, component_due(row, component))
     if cut <= 0:
         return Split()
