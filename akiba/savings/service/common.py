@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, Protocol
 
 from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
@@ -204,17 +205,42 @@ def record(
     return tx
 
 
-def interest_settings(account: SavingsAccount) -> InterestSettings:
+class InterestTerms(Protocol):
+    """The interest columns of an account: an ORM account or a Core row of the batch."""
+
+    annual_interest_rate: Decimal
+    interest_calculation: str
+    compounding: str
+    posting: str
+    days_in_year: int
+    min_balance_for_interest: Decimal | None
+    rate_tiers: list[dict[str, Any]]
+    digits: int
+    rounding: str
+
+
+def interest_settings(account: InterestTerms) -> InterestSettings:
+    """The engine's settings of an account; accounts of one product share one (immutable) settings object."""
+    tiers = tuple((str(t["min_balance"]), str(t["annual_rate"])) for t in account.rate_tiers)
+    return _settings(account.annual_interest_rate, account.interest_calculation, account.compounding,
+                     account.posting, account.days_in_year, account.min_balance_for_interest, tiers, account.digits,
+                     account.rounding)
+
+
+@lru_cache(maxsize=1024)
+def _settings(rate: Decimal, calculation: str, compounding: str, posting: str, days_in_year: int,
+              min_balance: Decimal | None, tiers: tuple[tuple[str, str], ...], digits: int,
+              rounding: str) -> InterestSettings:
     return InterestSettings(
-        annual_rate=account.annual_interest_rate,
-        calculation=account.interest_calculation,  # type: ignore[arg-type]
-        compounding=account.compounding,  # type: ignore[arg-type]
-        posting=account.posting,  # type: ignore[arg-type]
-        days_in_year=account.days_in_year,
-        min_balance_for_interest=account.min_balance_for_interest,
-        rate_tiers=tuple(RateTier(Decimal(t["min_balance"]), Decimal(t["annual_rate"])) for t in account.rate_tiers),
-        digits=account.digits,
-        rounding=account.rounding,
+        annual_rate=rate,
+        calculation=calculation,  # type: ignore[arg-type]  # the table's check constraint keeps it to the choices
+        compounding=compounding,  # type: ignore[arg-type]
+        posting=posting,  # type: ignore[arg-type]
+        days_in_year=days_in_year,
+        min_balance_for_interest=min_balance,
+        rate_tiers=tuple(RateTier(Decimal(low), Decimal(rate)) for low, rate in tiers),
+        digits=digits,
+        rounding=rounding,
     )
 
 
