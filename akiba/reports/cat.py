@@ -6,7 +6,7 @@ The annual cost is the rate r at which the borrower's cash flows are worth nothi
 
 where F_j is what the borrower receives (the disbursement net of up-front fees, positive) or pays (each
 installment's principal, interest and fees, negative), and t_j its days after the disbursement. Penalties
-are not a cost of the contract and stay out. The sum falls as r grows, so bisection always converges;
+are not a cost of the contract and stay out. The sum falls as r grows, so a bracketed search always converges;
 Decimal throughout (ln/exp at 34 digits), no floats.
 """
 
@@ -25,35 +25,52 @@ _LOWEST, _HIGHEST = Decimal("-0.99"), Decimal(1000)  # -99% .. 100000% a year br
 PERCENT_PLACES = Decimal("0.01")
 
 
-def _present_value(flows: Sequence[tuple[int, Decimal]], rate: Decimal) -> Decimal:
+def _value_and_slope(flows: Sequence[tuple[int, Decimal]], rate: Decimal) -> tuple[Decimal, Decimal]:
+    """The flows' present value at `rate` and its derivative (for Newton's step)."""
     with decimal.localcontext(_CONTEXT):
         log_growth = (_ONE + rate).ln()
-        return sum(((amount * (-log_growth * days / _DAYS_IN_YEAR).exp()) for days, amount in flows), Decimal(0))
+        value = slope = Decimal(0)
+        for days, amount in flows:
+            years = days / _DAYS_IN_YEAR
+            discounted = amount * (-log_growth * years).exp()
+            value += discounted
+            slope -= years * discounted / (_ONE + rate)
+        return value, slope
 
 
 def annual_cost(flows: Sequence[tuple[date, Decimal]]) -> Decimal | None:
     """The effective annual cost in percent (2 places, half-up), or None when the flows admit no such rate.
 
     `flows` are (date, amount) from the borrower's side: what is received positive, what is paid negative.
+    Newton's method from 10%, kept inside a shrinking bracket (a bisection step whenever Newton would leave
+    it), so it converges in a handful of steps and never diverges.
     """
     if len(flows) < 2:
         return None
     start = min(day for day, _ in flows)
     timed = [((day - start).days, amount) for day, amount in flows]
     low, high = _LOWEST, _HIGHEST
-    value_low, value_high = _present_value(timed, low), _present_value(timed, high)
+    value_low, _ = _value_and_slope(timed, low)
+    value_high, _ = _value_and_slope(timed, high)
     if value_low == 0:
         return _percent(low)
     if value_low * value_high > 0:
         return None  # no sign change: e.g. nothing received, or nothing paid
-    while high - low > _TOLERANCE:
-        middle = (low + high) / 2
-        value = _present_value(timed, middle)
+    rate = Decimal("0.1")
+    for _ in range(200):
+        value, slope = _value_and_slope(timed, rate)
         if (value > 0) == (value_low > 0):
-            low, value_low = middle, value
+            low = rate
         else:
-            high = middle
-    return _percent((low + high) / 2)
+            high = rate
+        step = value / slope if slope else Decimal(0)
+        proposed = rate - step
+        if not (low < proposed < high) or step == 0:
+            proposed = (low + high) / 2
+        if abs(proposed - rate) < _TOLERANCE or high - low < _TOLERANCE:
+            return _percent(proposed)
+        rate = proposed
+    return _percent(rate)
 
 
 def _percent(rate: Decimal) -> Decimal:
