@@ -231,6 +231,10 @@ def test_withdrawal_fee_minimum_balance_and_overdraft(api: Api, client_id: int, 
     tx = ok(withdraw(api, aid, "2024-01-03", "100.00"), 201)
     assert tx["fee"]["amount"] == "1.00" and tx["account"]["balance"] == "99.00"
     assert gl_balances(runtime, api)["4500"] == Decimal("-1.00")  # fee income
+    reversed_tx = ok(api.post(f"/api/v1/savings-accounts/{aid}/transactions/{tx['id']}/reverse", {}))
+    assert reversed_tx["account"]["balance"] == "200.00"  # the fee went back with the withdrawal
+    assert gl_balances(runtime, api)["4500"] == Decimal("0")
+    ok(withdraw(api, aid, "2024-01-03", "100.00"), 201)
     od = make_product(api, name="Overdraft Save", overdraft={"allowed": True, "limit": "300"})
     oid = open_account(api, client_id, od["id"])
     deposit(api, oid, "2024-01-02", "100.00")

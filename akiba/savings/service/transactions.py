@@ -71,6 +71,11 @@ def withdrawal_fee(product: SavingsProduct, amount: Decimal, digits: int) -> Dec
     return ZERO
 
 
+def _fee_description(withdrawal_id: int) -> str:
+    """Written by the withdrawal, read by its reversal: the link from a withdrawal to the fee it charged."""
+    return f"fee of withdrawal {withdrawal_id}"
+
+
 def _movement_result(tx: SavingsTransaction, account: SavingsAccount, product: SavingsProduct,
                      **extra: Any) -> dict[str, Any]:
     return {**transaction_view(tx, account.digits), **extra, "account": account_summary(account, product)}
@@ -105,7 +110,7 @@ def withdraw(s: Session, who: Principal, data: TransactionIn, account_id: int | 
     fee_view = None
     if fee > 0:
         fee_tx = record(s, account, product, who, "withdrawal_fee", data.transaction_date, fee,
-                        description=f"fee of withdrawal {tx.id}")
+                        description=_fee_description(tx.id), mapping=locked.mapping)
         fee_view = transaction_view(fee_tx, account.digits)
     if account.last_transaction_on and data.transaction_date < account.last_transaction_on:
         check_history_floor(s, account, product, data.transaction_date)
@@ -169,6 +174,11 @@ def reverse_transaction(s: Session, who: Principal, data: ReverseCommand, accoun
         select(SavingsTransaction).where(SavingsTransaction.transfer_id == found.transfer_id)))
     accounts = lock_accounts_in_order(s, [tx.account_id for tx in sides])
     s.refresh(found, with_for_update=True)
+    if found.type == "withdrawal":
+        # The fee a withdrawal charged goes back with it.
+        sides += list(s.scalars(select(SavingsTransaction).where(
+            SavingsTransaction.account_id == found.account_id, SavingsTransaction.type == "withdrawal_fee",
+            SavingsTransaction.description == _fee_description(found.id), SavingsTransaction.reversed.is_(False))))
     if found.reversed:
         raise conflict("savings-transaction-reversed", f"transaction {found.id} is already reversed")
     if found.type in INTEREST_TYPES:
