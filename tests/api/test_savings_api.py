@@ -261,6 +261,9 @@ def test_transfer_moves_money_between_accounts_in_one_transaction(api: Api, clie
     assert moved["from_balance"] == "180.00" and moved["to_balance"] == "120.00"
     refused(api.post("/api/v1/savings-transfers", {**body, "amount": "180.01"}), 409, "insufficient-funds")
     refused(api.post("/api/v1/savings-transfers", {**body, "to_account_id": a}), 422)
+    shillings = open_account(api, client_id, make_product(api, name="KES Save", currency="KES")["id"])
+    mismatch = refused(api.post("/api/v1/savings-transfers", {**body, "to_account_id": shillings}), 422)
+    assert mismatch["errors"][0]["field"] == "to_account_id"
     balances = gl_balances(runtime, api)
     assert balances["2100"] == Decimal("-300.00") and balances["1900"] == Decimal("0")
     ok(api.post(f"/api/v1/savings-accounts/{b}/transactions/{moved['to_transaction']['id']}/reverse", {}))
