@@ -8,7 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from akiba.core.errors import DomainError
@@ -59,8 +59,10 @@ async def _integrity(_: Request, exc: Exception) -> JSONResponse:
 async def _database(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     sqlstate = getattr(exc.orig, "sqlstate", None) or ""
-    if sqlstate.startswith("22"):  # data exception: a value the database cannot hold
-        return problem(422, "validation-error", "Invalid input", "a value is out of range for its field")
+    # A data exception: a value the database cannot hold. The driver raises some of these itself, without a
+    # SQLSTATE (a NUL character in a text value), so the exception class counts as well as the code.
+    if sqlstate.startswith("22") or isinstance(exc, DataError):
+        return problem(422, "validation-error", "Invalid input", "a value is out of range or not allowed for its field")
     if sqlstate in ("40001", "40P01"):
         return problem(409, "retry", "Conflict", "a concurrent change won; retry the request")
     log.exception("database error", sqlstate=sqlstate)

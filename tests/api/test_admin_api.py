@@ -225,3 +225,11 @@ def test_permissions_list_covers_commands_reads_and_checks(api: Api) -> None:
     assert "self:password" not in kinds
     assert [i["permission"] for i in items] == sorted(kinds)
 
+
+
+def test_a_nul_character_is_bad_input_not_a_server_error(api: Api) -> None:
+    # PostgreSQL text cannot hold NUL; the driver refuses it before the server sees it.
+    r = api.post("/api/v1/roles", {"name": "nul", "description": "a\u0000b", "permissions": []})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert "nul" not in [role["name"] for role in api.get("/api/v1/roles").json()["items"]]
+    assert api.get("/api/v1/audit/logins", username="a\u0000b").status_code == 422
