@@ -12,6 +12,8 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from psycopg import sql
 
 from akiba.platform import embedded
@@ -24,6 +26,13 @@ from akiba.platform.settings import Settings
 from akiba.platform.tenancy import TenantInfo, migrate_control
 
 ADMIN_PASSWORD = "Admin-pass-1234"
+
+# Property tests that go through the database are slow per example on a busy 2-core machine; time is not
+# what they test, so no deadline and no too-slow health check.
+hypothesis_settings.register_profile(
+    "akiba", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+hypothesis_settings.load_profile("akiba")
 _tenant_numbers = itertools.count(1)
 
 
