@@ -32,6 +32,12 @@ for _report in REPORTS.values():
     allowed(_report.permission)  # so roles can be given single reports
 
 
+def _may_read_reports(who: Principal) -> None:
+    """Callers without any report permission learn nothing, not even which report names exist."""
+    if not (who.can("reports:read") or any(who.can(r.permission) for r in REPORTS.values())):
+        raise DomainError("forbidden", "this call needs reports:read or the permission of a report", status=403)
+
+
 def _may_run(who: Principal, report: Report) -> None:
     if not who.can(report.permission):
         raise DomainError("forbidden", f"this report needs the permission {report.permission}", status=403)
@@ -48,6 +54,7 @@ def _attachment(name: str, extension: str) -> dict[str, str]:
 @router.get("/reports")
 def list_reports(who: PrincipalDep) -> dict[str, Any]:
     """The catalogue: the reports this caller may run, with their typed parameters."""
+    _may_read_reports(who)
     items = [r.describe() for r in sorted(REPORTS.values(), key=lambda r: r.name) if who.can(r.permission)]
     return {"items": items}
 
@@ -56,6 +63,7 @@ def list_reports(who: PrincipalDep) -> dict[str, Any]:
 def run_report(request: Request, name: str, who: PrincipalDep, format: Format = "json",
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                cursor: Annotated[int, Query(ge=0)] = 0) -> Response:
+    _may_read_reports(who)
     report = get_report(name)
     _may_run(who, report)
     query = _report_query(request)
