@@ -9,10 +9,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from conftest import ADMIN_PASSWORD, Api, api_for, new_tenant
 from fastapi.testclient import TestClient
 
 from akiba.platform.runtime import Runtime
-from conftest import ADMIN_PASSWORD, Api, api_for, new_tenant
 
 
 def _office(api: Api, name: str, parent: int | None = None) -> dict[str, Any]:

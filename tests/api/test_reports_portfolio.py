@@ -123,7 +123,7 @@ def test_active_portfolio_sums_the_loans(book: dict[str, Any]) -> None:
     assert sum(r["loans"] for r in rows) == 4
     ann = [r for r in rows if r["officer"] == "Ann Officer"]
     assert len(ann) == 1 and _d(ann[0]["principal_disbursed"]) == Decimal("2000.00")
-    fees = [r for r in rows if r["product"] == "Fees"][0]
+    fees = next(r for r in rows if r["product"] == "Fees")
     assert _d(fees["fees_penalties_outstanding"]) == _d(book["loans"]["D"]["summary"]["fees_outstanding"])
 
 
