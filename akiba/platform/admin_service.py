@@ -18,7 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from akiba.core.errors import DomainError, conflict, invalid, not_found
 from akiba.platform import commands
-from akiba.platform.commands import REGISTRY, command, decide_pending, pending_view, redact
+from akiba.platform.commands import REGISTRY, command, decide_pending, pending_view
 from akiba.platform.context import KNOWN_PERMISSIONS, Principal
 from akiba.platform.db import commit
 from akiba.platform.models import (
@@ -38,6 +38,8 @@ from akiba.platform.security import check_password_policy, hash_password, verify
 # A permission is `*`, `resource:*`, `resource:action`, or a checker's `resource:action:check`.
 PERMISSION = re.compile(r"^(\*|[a-z][a-z0-9_-]*:(\*|[a-z][a-z0-9_-]*(:check)?))$")
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+# Payload fields that hold credentials (personal data such as national ids is stored anyway, credentials never).
+CREDENTIAL = re.compile(r"(^|_)(password|secret|token|pin|otp)($|_)", re.IGNORECASE)
 # Changing one's own password is open to every signed-in user, whatever their roles; the router grants this
 # permission for that one call so the change still runs (and is audited) as an ordinary command.
 SELF_PASSWORD = "self:password"  # noqa: S105 (a permission name, not a password)
@@ -346,10 +348,9 @@ def change_own_password(s: Session, who: Principal, data: PasswordChange, _: int
 
 # ---- maker-checker ----------------------------------------------------------------------------------------
 
-def _carries_secrets(permission: str) -> bool:
-    specs = [spec for spec in REGISTRY.values() if spec.permission == permission]
-    return any(redact(dict.fromkeys(spec.payload.model_fields, "")) != dict.fromkeys(spec.payload.model_fields, "")
-               for spec in specs if spec.payload is not None)
+def _carries_credentials(permission: str) -> bool:
+    payloads = [spec.payload for spec in REGISTRY.values() if spec.permission == permission and spec.payload]
+    return any(CREDENTIAL.search(name) for payload in payloads for name in payload.model_fields)
 
 
 def checkable_permissions() -> set[str]:
@@ -360,7 +361,7 @@ def checkable_permissions() -> set[str]:
 def set_maker_checker(s: Session, _: Principal, data: MakerCheckerChange, __: int | None) -> dict[str, Any]:
     if data.permission not in checkable_permissions():
         raise DomainError("unknown-permission", f"no command needs the permission {data.permission!r}", 404)
-    if data.enabled and _carries_secrets(data.permission):
+    if data.enabled and _carries_credentials(data.permission):
         # A pending command keeps its request until checked: a password in it would sit in the database in clear.
         raise invalid("enabled", f"commands of {data.permission} carry secrets and cannot wait for a checker")
     row = s.get(CheckedPermission, data.permission)

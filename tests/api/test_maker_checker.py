@@ -141,6 +141,9 @@ def test_settings_refuse_unknown_and_secret_bearing_permissions(api: Api) -> Non
     r = api.put("/api/v1/maker-checker/users:create", {"enabled": True})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "enabled"
     assert api.put("/api/v1/maker-checker/self:password", {"enabled": True}).status_code == 404
+    # Personal data is no reason to refuse: the client record holds it anyway, unlike a password.
+    assert api.put("/api/v1/maker-checker/clients:create", {"enabled": True}).status_code == 200
+    assert api.put("/api/v1/maker-checker/clients:create", {"enabled": False}).status_code == 200
     assert api.put("/api/v1/maker-checker/roles:create", {"enabled": "maybe"}).status_code == 422
     enabled = [s["permission"] for s in api.get("/api/v1/maker-checker").json()["items"] if s["enabled"]]
     assert enabled == []
