@@ -15,6 +15,7 @@ from akiba.platform.bootstrap import configure_logging, prepare
 from akiba.platform.db import dispose_engines
 from akiba.platform.runtime import Runtime
 from akiba.platform.settings import get_settings
+from akiba.reports.cli import statements_app
 
 app = typer.Typer(help="Akiba core banking", no_args_is_help=True)
 db_app = typer.Typer(help="The embedded PostgreSQL under $AKIBA_HOME", no_args_is_help=True)
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
 cob_app = typer.Typer(help="Close of business", no_args_is_help=True)
 app.add_typer(cob_app, name="cob")
+app.add_typer(statements_app, name="statements")
 DEMO_TENANT = "demo"
 
 

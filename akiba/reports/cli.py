@@ -1,7 +1,6 @@
 """`akiba statements generate --tenant T --month YYYY-MM`: a month's statements as PDFs, resumable.
 
-Mounted in the main CLI with `app.add_typer(statements_app, name="statements")`; until then it also runs as
-`python -m akiba.reports.cli generate --tenant T --month YYYY-MM`.
+Mounted in the main CLI (akiba.platform.cli) as `akiba statements`.
 """
 
 from __future__ import annotations
