@@ -7,7 +7,14 @@ from decimal import Decimal
 
 from akiba.core.money import ZERO
 from akiba.loans.dates import PeriodDates
-from akiba.loans.rates import HUNDRED, annuity_payment, annuity_rate, frequency_units_between, periodic_rate
+from akiba.loans.rates import (
+    HUNDRED,
+    annuity_payment,
+    annuity_rate,
+    frequency_units_between,
+    period_rates,
+    periodic_rate,
+)
 from akiba.loans.rates import periods_per_year as rate_periods_per_year
 from akiba.loans.terms import Installment, ScheduleRequest
 
@@ -66,7 +73,10 @@ def plan_principal(req: ScheduleRequest, balance: Decimal, periods: list[PeriodD
 
 
 def declining_interest(req: ScheduleRequest, balance: Decimal, period: PeriodDates) -> Decimal:
-    rate = periodic_rate(req, period.from_date, period.due_date)
+    return interest_at_rate(req, balance, periodic_rate(req, period.from_date, period.due_date))
+
+
+def interest_at_rate(req: ScheduleRequest, balance: Decimal, rate: Decimal) -> Decimal:
     return req.rounding.money(req.rate_context.multiply(balance, rate))
 
 
@@ -93,23 +103,31 @@ def scheduled_principal(req: ScheduleRequest, plan: PrincipalPlan, number: int, 
     return flat_principal_for(req, plan, own_interest)
 
 
+def _merge_threshold(req: ScheduleRequest, principal: Decimal) -> Decimal:
+    """A remainder below this share of the installment's principal joins it rather than making a tiny last one."""
+    return principal * req.principal_threshold_for_last_installment_percent / HUNDRED
+
+
 def settle_last_principal(
     req: ScheduleRequest, principal: Decimal, remaining_after: Decimal, number: int, count: int
 ) -> Decimal:
     """Make the principal never overshoot, merge a small remainder, and let the last period take the rest."""
     if remaining_after < 0:
         return principal + remaining_after
-    threshold = principal * req.principal_threshold_for_last_installment_percent / HUNDRED
-    if req.installment_in_multiples_of is not None and remaining_after < threshold:
+    if req.installment_in_multiples_of is not None and remaining_after < _merge_threshold(req, principal):
         return principal + remaining_after
     if number == count:
         return principal + remaining_after
     return principal
 
 
-def generate_cumulative(req: ScheduleRequest, balance: Decimal, periods: list[PeriodDates]) -> list[Installment]:
-    """Installments of the repayment periods (numbered from 1) for `balance`, the principal to schedule."""
+def generate_cumulative(
+    req: ScheduleRequest, balance: Decimal, periods: list[PeriodDates], offset: int = 0
+) -> list[Installment]:
+    """Installments of the repayment periods for `balance`, the principal to schedule, numbered after `offset`
+    earlier rows (a down payment); grace counts repayment periods from 1 all the same."""
     plan = plan_principal(req, balance, periods)
+    rates = None if plan.flat_interest is not None else period_rates(req, periods)
     rows: list[Installment] = []
     deferred_interest = ZERO
     charged_flat_interest = ZERO
@@ -124,7 +142,8 @@ def generate_cumulative(req: ScheduleRequest, balance: Decimal, periods: list[Pe
             charged_flat_interest += own_interest
             interest = own_interest
         else:
-            own_interest = declining_interest(req, balance, period)
+            assert rates is not None
+            own_interest = interest_at_rate(req, balance, rates[number - 1])
             if in_interest_grace(req, number):
                 # Grace on interest payment defers the interest to the first period after the grace.
                 deferred_interest += own_interest
@@ -135,7 +154,7 @@ def generate_cumulative(req: ScheduleRequest, balance: Decimal, periods: list[Pe
         principal = scheduled_principal(req, plan, number, own_interest)
         principal = settle_last_principal(req, principal, balance - principal, number, len(periods))
         balance -= principal
-        rows.append(Installment(number, period.from_date, period.due_date, principal, interest, balance))
+        rows.append(Installment(number + offset, period.from_date, period.due_date, principal, interest, balance))
     if deferred_interest and rows:
         last = rows[-1]
         rows[-1] = Installment(

@@ -6,6 +6,7 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from akiba.loans.terms import Frequency, ScheduleRequest
 
@@ -18,12 +19,24 @@ class PeriodDates:
     due_date: date
 
 
+_MONTH_LENGTHS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def month_length(year: int, month: int) -> int:
+    """Days in a calendar month (calendar.monthrange also computes a weekday, which is most of its cost)."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_LENGTHS[month - 1]
+
+
+# Schedules ask for the same few month steps over and over (due dates, month fractions): remember them.
+@lru_cache(maxsize=8192)
 def add_months(day: date, months: int) -> date:
     """Calendar months later, clamped to the end of a shorter month (31 Jan + 1 month = 28/29 Feb)."""
     month_index = day.month - 1 + months
     year = day.year + month_index // 12
     month = month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(day.day, month_length(year, month)))
 
 
 def add_frequency(day: date, frequency: Frequency, count: int) -> date:
@@ -38,7 +51,7 @@ def _keep_seed_day(day: date, seed: date) -> date:
     # A schedule seeded on the 29th-31st returns to that day whenever the month is long enough, instead of
     # drifting to the 28th forever after February.
     if seed.day > 28 and day.day >= 28:
-        return day.replace(day=min(calendar.monthrange(day.year, day.month)[1], seed.day))
+        return day.replace(day=min(month_length(day.year, day.month), seed.day))
     return day
 
 
@@ -81,4 +94,4 @@ def days_in_year_of(day: date) -> int:
 
 
 def days_in_month_of(day: date) -> int:
-    return calendar.monthrange(day.year, day.month)[1]
+    return month_length(day.year, day.month)

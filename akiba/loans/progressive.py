@@ -123,14 +123,17 @@ def streamlined_emi(req: ScheduleRequest, balance: Decimal, emi: Decimal, factor
     return adjusted if better else emi
 
 
-def generate_progressive(req: ScheduleRequest, balance: Decimal, periods: list[PeriodDates]) -> list[Installment]:
+def generate_progressive(
+    req: ScheduleRequest, balance: Decimal, periods: list[PeriodDates], offset: int = 0
+) -> list[Installment]:
+    """Installments for `balance` over the periods, numbered after `offset` earlier rows (a down payment)."""
     rated = rated_periods(req, periods)
     factors = [period.factor for period in rated]
     emi = streamlined_emi(req, balance, emi_for(req, balance, factors), factors)
     rows: list[Installment] = []
     # An early payoff leaves fewer parts than periods; the periods after it simply do not exist.
     parts = zip(amortise(req, balance, emi, factors), periods, strict=False)
-    for number, ((principal, interest), period) in enumerate(parts, 1):
+    for number, ((principal, interest), period) in enumerate(parts, offset + 1):
         balance -= principal
         rows.append(Installment(number, period.from_date, period.due_date, principal, interest, balance))
     return rows

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from akiba.core.money import ZERO
-from akiba.loans.dates import add_frequency, whole_months_between
+from akiba.loans.dates import PeriodDates, add_frequency, whole_months_between
 from akiba.loans.terms import ScheduleRequest
 
 HUNDRED = Decimal(100)
@@ -37,26 +37,42 @@ def frequency_units_between(req: ScheduleRequest, start: date, end: date) -> Dec
     return Decimal(months) + Decimal((end - after_months).days) / Decimal(month_length)
 
 
+def nominal_rate(req: ScheduleRequest) -> Decimal:
+    """The annual rate per divisor unit (a day or a repayment period), as a fraction."""
+    ctx = req.rate_context
+    return ctx.divide(ctx.divide(req.annual_interest_rate, Decimal(periods_per_year(req))), HUNDRED)
+
+
+def period_rates(req: ScheduleRequest, periods: list[PeriodDates]) -> list[Decimal]:
+    """The rate of every period, with the nominal rate worked out once."""
+    per_period = nominal_rate(req)
+    return [_rate_over(req, per_period, period.from_date, period.due_date) for period in periods]
+
+
 def periodic_rate(req: ScheduleRequest, start: date, end: date) -> Decimal:
     """The rate applied to the opening balance of the period [start, end)."""
-    ctx = req.rate_context
-    if req.interest_calculation_period == "daily" or req.allow_partial_period_interest_calculation:
-        units = frequency_units_between(req, start, end)
-    else:
-        units = Decimal(req.repayment_every)
-    per_period = ctx.divide(ctx.divide(req.annual_interest_rate, Decimal(periods_per_year(req))), HUNDRED)
-    if req.interest_calculation_period != "daily":
-        return per_period * units
-    days = Decimal((end - start).days)
+    return _rate_over(req, nominal_rate(req), start, end)
+
+
+def _rate_over(req: ScheduleRequest, per_period: Decimal, start: date, end: date) -> Decimal:
+    if req.interest_calculation_period == "daily":
+        return req.rate_context.multiply(per_period, _accruing_days(req, start, end))
+    if req.allow_partial_period_interest_calculation:
+        return per_period * frequency_units_between(req, start, end)
+    return per_period * Decimal(req.repayment_every)
+
+
+def _accruing_days(req: ScheduleRequest, start: date, end: date) -> Decimal:
+    """Actual days, or 30 a month (with the fraction of a broken month) for a 30-day-month product."""
     if req.repayment_frequency == "months" and req.days_in_month == "30":
-        days = ctx.multiply(units, Decimal(30))
-    return ctx.multiply(per_period, days)
+        return req.rate_context.multiply(frequency_units_between(req, start, end), Decimal(30))
+    return Decimal((end - start).days)
 
 
 def annuity_rate(req: ScheduleRequest) -> Decimal:
     """The nominal rate the EMI is computed with: a standard period, whatever the actual period lengths."""
     ctx = req.rate_context
-    per_period = ctx.divide(ctx.divide(req.annual_interest_rate, Decimal(periods_per_year(req))), HUNDRED)
+    per_period = nominal_rate(req)
     if req.interest_calculation_period != "daily":
         return per_period * req.repayment_every
     standard_days = {"days": 1, "weeks": 7, "months": 30}[req.repayment_frequency] * req.repayment_every

@@ -285,10 +285,6 @@ def _down_payment_installment(req: ScheduleRequest, amount: Decimal) -> Installm
     return Installment(1, disbursed_on, disbursed_on, amount, ZERO, req.principal - amount, is_down_payment=True)
 
 
-def _renumbered(rows: list[Installment], offset: int) -> list[Installment]:
-    return [replace(row, n=row.n + offset) for row in rows]
-
-
 def down_payment_rows(req: ScheduleRequest) -> tuple[list[Installment], Decimal]:
     """The down payment installment (if the product has one) and the principal left for the repayments."""
     if req.down_payment is None:
@@ -302,10 +298,10 @@ def generate_schedule(req: ScheduleRequest, adjust_due_date: DueDateAdjuster | N
     periods = repayment_periods(req, adjust_due_date)
     rows, balance = down_payment_rows(req)
     if req.schedule_type == "progressive":
-        repayments = generate_progressive(req, balance, periods)
+        repayments = generate_progressive(req, balance, periods, offset=len(rows))
     else:
-        repayments = generate_cumulative(req, balance, periods)
-    rows.extend(_renumbered(repayments, len(rows)))
+        repayments = generate_cumulative(req, balance, periods, offset=len(rows))
+    rows.extend(repayments)
     return Schedule(req.currency, req.digits, tuple(rows))
 
 

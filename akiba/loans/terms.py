@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context, Decimal
+from functools import cached_property
 from typing import Literal
 
 from akiba.core.money import ZERO, quantize, round_to_multiple, rounding_mode
@@ -80,12 +81,14 @@ class ScheduleRequest:
     as_of: date | None = None
     fixed_principal_percentage_per_installment: Decimal | None = None
 
-    @property
+    # Built once per request (the request is immutable): the engine asks for them in every period.
+    @cached_property
     def rounding(self) -> CurrencyRounding:
         return CurrencyRounding(self.digits, self.in_multiples_of, rounding_mode(self.rounding_mode))
 
-    @property
+    @cached_property
     def rate_context(self) -> Context:
+        """Shared by every computation of this request; nothing sets traps or precision on it after creation."""
         return Context(prec=RATE_PRECISION, rounding=rounding_mode(self.rounding_mode))
 
 
@@ -97,8 +100,12 @@ class CurrencyRounding:
     in_multiples_of: int
     mode: str
 
+    @cached_property
+    def _exponent(self) -> Decimal:
+        return Decimal(1).scaleb(-self.digits)
+
     def money(self, amount: Decimal) -> Decimal:
-        rounded = quantize(amount, self.digits, self.mode)
+        rounded = amount.quantize(self._exponent, rounding=self.mode)  # money.quantize, without rebuilding 10^-digits
         # Fineract applies the currency multiple only to currencies without decimals (e.g. 100 for UGX-like money).
         if self.digits == 0 and self.in_multiples_of > 0 and rounded > 0:
             rounded = round_to_multiple(rounded, self.in_multiples_of, self.mode)
