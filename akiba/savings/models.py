@@ -169,6 +169,8 @@ class SavingsTransaction(TenantBase):
     reversed: Mapped[bool] = mapped_column(Boolean, default=False)
     reversed_on: Mapped[date | None] = mapped_column(Date)
     reversal_reason: Mapped[str | None] = mapped_column(Text)
+    # Set for interest posted by the batch (one entry carries many accounts' postings). Every other transaction
+    # has an entry of its own, found by source = 'savings_transaction' and source_id = this id.
     journal_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     description: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[int | None] = mapped_column(Integer)

@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from akiba.accounting.models import JournalEntry
 from akiba.core.money import ZERO, money_str, quantize, rounding_mode
 from akiba.platform.provisioning import business_date
 from akiba.savings.interest import compute_interest
@@ -16,6 +17,7 @@ from akiba.savings.jobs import movements_by_account, posted_by_account
 from akiba.savings.models import SavingsAccount, SavingsHold, SavingsTransaction
 from akiba.savings.service.accounts import hold_view
 from akiba.savings.service.common import (
+    SOURCE,
     account_summary,
     get_account,
     interest_settings,
@@ -37,15 +39,25 @@ def interest_not_posted(s: Session, account: SavingsAccount, as_of: date) -> Dec
     return owed + result.accrued_not_posted
 
 
+def _entry_ids(s: Session, tx_ids: list[int]) -> dict[int, int]:
+    """The journal entry each transaction posted (found by its source, as ``record`` names it)."""
+    rows = s.execute(select(JournalEntry.source_id, func.min(JournalEntry.id)).where(
+        JournalEntry.source == SOURCE, JournalEntry.source_id.in_(tx_ids), JournalEntry.reversal_of.is_(None))
+        .group_by(JournalEntry.source_id))
+    return {int(source_id): int(entry_id) for source_id, entry_id in rows if source_id is not None}
+
+
 def transactions_with_running_balance(s: Session, account: SavingsAccount) -> list[dict[str, Any]]:
-    rows = s.scalars(select(SavingsTransaction).where(SavingsTransaction.account_id == account.id)
-                     .order_by(SavingsTransaction.transaction_date, SavingsTransaction.id))
+    rows = list(s.scalars(select(SavingsTransaction).where(SavingsTransaction.account_id == account.id)
+                          .order_by(SavingsTransaction.transaction_date, SavingsTransaction.id)))
+    entries = _entry_ids(s, [tx.id for tx in rows if tx.journal_entry_id is None]) if rows else {}
     running = ZERO
     views = []
     for tx in rows:
         if not tx.reversed:
             running += signed(tx)
-        views.append({**transaction_view(tx, account.digits), "running_balance": money_str(running, account.digits)})
+        views.append({**transaction_view(tx, account.digits, entries.get(tx.id)),
+                      "running_balance": money_str(running, account.digits)})
     return views
 
 

@@ -177,15 +177,17 @@ def record(
 ) -> SavingsTransaction:
     """Insert one transaction, move the account balance and post its journal entry, all in this transaction.
 
-    With ``tx_id`` reserved beforehand the journal entry is posted first and the transaction inserted with its
-    entry id in one statement; otherwise the transaction is inserted first to learn its id."""
+    The journal entry goes last: its insert updates the day's GL balance rows that every movement of the office
+    shares, and their row locks are held until commit, so everything else is written before. The entry names the
+    transaction as its source (``source="savings_transaction"``, ``source_id``); ``tx_id`` reserved beforehand
+    saves the round trip that would learn the id."""
     tx = SavingsTransaction(
         id=tx_id, account_id=account.id, type=tx_type, transaction_date=day, amount=amount,
         is_credit=tx_type in CREDIT_TYPES, interest_period_end=interest_period_end, transfer_id=transfer_id,
         reversed=False, description=description, created_by=who.user_id if who else None,
     )
+    s.add(tx)
     if tx_id is None:
-        s.add(tx)
         s.flush()
     account.balance += signed(tx)
     if tx_type not in INTEREST_TYPES:
@@ -196,12 +198,11 @@ def record(
     if product.accounting_rule != "none":
         gl = mapping if mapping is not None else ledger.product_mapping(s, "savings", product.id)
         legs = [ledger.Leg(leg.gl_account_id, leg.side, leg.amount) for leg in legs_for(tx_type, amount, gl)]
-        tx.journal_entry_id = ledger.post_entry(
+        entry_id = ledger.post_entry(
             s, office_id=account.office_id, currency=account.currency, transaction_date=day, source=SOURCE,
             source_id=tx.id, legs=legs, reference=account.account_no, description=description or tx_type,
             created_by=who.user_id if who else None)
-    if tx_id is not None:
-        s.add(tx)
+        setattr(tx, "posted_entry_id", entry_id)  # noqa: B010  # for the answer only, not a column: no UPDATE
     return tx
 
 
@@ -265,10 +266,12 @@ def account_summary(account: SavingsAccount, product: SavingsProduct) -> dict[st
     }
 
 
-def transaction_view(tx: SavingsTransaction, digits: int) -> dict[str, Any]:
+def transaction_view(tx: SavingsTransaction, digits: int, entry_id: int | None = None) -> dict[str, Any]:
+    """``entry_id``: the transaction's journal entry when the caller looked it up (see ``record``)."""
+    entry_id = entry_id or tx.journal_entry_id or getattr(tx, "posted_entry_id", None)
     return {
         "id": tx.id, "account_id": tx.account_id, "type": tx.type, "transaction_date": tx.transaction_date,
         "amount": money_str(tx.amount, digits), "direction": "credit" if tx.is_credit else "debit",
         "interest_period_end": tx.interest_period_end, "transfer_id": tx.transfer_id, "reversed": tx.reversed,
-        "reversed_on": tx.reversed_on, "journal_entry_id": tx.journal_entry_id, "description": tx.description,
+        "reversed_on": tx.reversed_on, "journal_entry_id": entry_id, "description": tx.description,
     }

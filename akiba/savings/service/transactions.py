@@ -89,9 +89,11 @@ def deposit(s: Session, who: Principal, data: TransactionIn, account_id: int | N
     _check_can_credit(account)
     check_transaction_date(s, account, data.transaction_date, today=locked.business_date)
     check_amount_digits(data.amount, account)
+    # The event first: the journal entry, written last, takes the GL balance row locks held until commit.
+    emit(s, "savings.deposited", "savings_account", account.id, {"transaction_id": locked.next_id,
+                                                                  "amount": data.amount})
     tx = record(s, account, product, who, "deposit", data.transaction_date, data.amount, description=data.description,
                 mapping=locked.mapping, tx_id=locked.next_id)
-    emit(s, "savings.deposited", "savings_account", account.id, {"transaction_id": tx.id, "amount": data.amount})
     return _movement_result(tx, account, product)
 
 
@@ -105,6 +107,8 @@ def withdraw(s: Session, who: Principal, data: TransactionIn, account_id: int | 
     check_amount_digits(data.amount, account)
     fee = withdrawal_fee(product, data.amount, account.digits)
     _check_funds(s, account, product, data.amount + fee, data.transaction_date)
+    emit(s, "savings.withdrawn", "savings_account", account.id, {"transaction_id": locked.next_id,
+                                                                 "amount": data.amount})
     tx = record(s, account, product, who, "withdrawal", data.transaction_date, data.amount,
                 description=data.description, mapping=locked.mapping, tx_id=locked.next_id)
     fee_view = None
@@ -114,7 +118,6 @@ def withdraw(s: Session, who: Principal, data: TransactionIn, account_id: int | 
         fee_view = transaction_view(fee_tx, account.digits)
     if account.last_transaction_on and data.transaction_date < account.last_transaction_on:
         check_history_floor(s, account, product, data.transaction_date)
-    emit(s, "savings.withdrawn", "savings_account", account.id, {"transaction_id": tx.id, "amount": data.amount})
     return _movement_result(tx, account, product, fee=fee_view)
 
 
@@ -137,14 +140,14 @@ def transfer(s: Session, who: Principal, data: TransferIn, _: int | None) -> dic
                           amount=data.amount, description=data.description, reversed=False)
     s.add(row)
     s.flush()
+    emit(s, "savings.transferred", "savings_transfer", row.id,
+         {"from_account_id": source.id, "to_account_id": target.id, "amount": data.amount})
     out_tx = record(s, source, source_product, who, "transfer_out", data.transaction_date, data.amount,
                     description=data.description, transfer_id=row.id)
     in_tx = record(s, target, target_product, who, "transfer_in", data.transaction_date, data.amount,
                    description=data.description, transfer_id=row.id)
     if source.last_transaction_on and data.transaction_date < source.last_transaction_on:
         check_history_floor(s, source, source_product, data.transaction_date)
-    emit(s, "savings.transferred", "savings_transfer", row.id,
-         {"from_account_id": source.id, "to_account_id": target.id, "amount": data.amount})
     return {"id": row.id, "from_account_id": source.id, "to_account_id": target.id,
             "transaction_date": row.transaction_date, "amount": money_str(row.amount, source.digits),
             "from_transaction": transaction_view(out_tx, source.digits),
@@ -158,7 +161,7 @@ def _reverse_one(s: Session, who: Principal, account: SavingsAccount, tx: Saving
     tx.reversed, tx.reversed_on, tx.reversal_reason = True, business_date(s), reason or None
     account.balance -= signed(tx)
     note_back_dating(account, tx.transaction_date)
-    if tx.journal_entry_id is not None:
+    if tx.journal_entry_id is None:  # its own entry (interest postings share batch entries and are not reversed)
         ledger.reverse_entries_for_source(s, SOURCE, tx.id, reason=reason or f"reversal of savings transaction {tx.id}",
                                           created_by=who.user_id)
 
