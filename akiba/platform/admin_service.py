@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from akiba.core.errors import DomainError, conflict, invalid, not_found
@@ -266,7 +266,7 @@ def _check_office(s: Session, office_id: int | None) -> None:
 
 
 def _set_roles(s: Session, user: User, roles: list[Role]) -> None:
-    s.query(UserRole).filter(UserRole.user_id == user.id).delete(synchronize_session=False)
+    s.execute(delete(UserRole).where(UserRole.user_id == user.id))
     s.add_all(UserRole(user_id=user.id, role_id=r.id) for r in roles)
 
 
