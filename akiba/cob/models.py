@@ -1,6 +1,6 @@
 """Tables of close of business: runs, their chunks, what each loan/account was closed for, loan arrears state.
 
-The migration t0006 creates exactly these tables; keep the two in agreement.
+The migrations t0006 and t0009 create exactly these tables; keep the two in agreement.
 
 Why a separate ``cob_marks`` table rather than a ``closed_for`` column on loans and savings accounts: the close
 writes its mark in the same transaction as its postings, and a mark table keeps that write away from the rows
@@ -118,3 +118,25 @@ class DelinquencyHistory(TenantBase):
     from_date: Mapped[date] = mapped_column(Date)
     to_date: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class StagedAccrual(TenantBase):
+    """Loan accruals of a business date closed by a chunk, waiting to be posted (entry_id NULL) or posted.
+
+    Chunks insert these instead of posting, so they never lock the ledger's daily balance rows; the final job of
+    the day posts one entry per office, currency, product and direction (steps.post_staged_accruals).
+    """
+
+    __tablename__ = "cob_staged_accruals"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_nonzero"),
+        Index("ix_cob_staged_accruals_unposted", "business_date", postgresql_where="entry_id IS NULL"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    office_id: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    product_id: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    entry_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -10,8 +10,12 @@ open-ended so entities created during the run are closed too). Each chunk is a p
   (procrastinate's retry, or stalled-job recovery); a chunk or entity closed once is never closed twice;
 - if the set-based pass fails as a whole (a database refusal caused by one entity's data), the chunk is closed
   again one entity at a time, each in a savepoint, so the bad entity is recorded with its error and skipped;
-- the last chunk to finish queues the final job, which moves the business date to D+1 and ends the run
-  ``completed`` or ``completed_with_errors``.
+- a chunk stages its loan accruals (cob_staged_accruals) instead of posting them, and writes nothing any
+  other chunk writes (no shared counter: the run's progress is the sum of its chunk rows, read on demand),
+  so chunks on different workers never wait on each other;
+- the last chunk to finish queues the final job, which posts the day's staged accruals (one journal entry per
+  office, currency, product and direction), moves the business date to D+1 and ends the run ``completed`` or
+  ``completed_with_errors``, all in one transaction.
 
     start_run(s, day, chunk_size, created_by) -> CobRun          # in the caller's transaction (a command)
     enqueue(rt, tenant, run_id)                                  # after commit; again to resume
@@ -32,7 +36,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from akiba.cob.models import CobChunk, CobRun
-from akiba.cob.steps import CLOSERS, ONE_DAY
+from akiba.cob.steps import CLOSERS, ONE_DAY, post_staged_accruals
 from akiba.core.errors import DomainError, invalid, not_found
 from akiba.platform.db import commit
 from akiba.platform.models import TenantSetting
@@ -190,6 +194,7 @@ def finish_run(rt: Runtime, tenant_id: str, run_id: int) -> None:
         chunks = s.execute(select(CobChunk.status, CobChunk.errors).where(CobChunk.run_id == run_id)).all()
         if any(c.status != "done" for c in chunks):
             return
+        post_staged_accruals(s, run.business_date)  # the day's accruals, all chunks' at once
         s.execute(update(TenantSetting).where(TenantSetting.id == 1, TenantSetting.business_date == run.business_date)
                   .values(business_date=run.business_date + ONE_DAY))
         run.status = "completed_with_errors" if any(c.errors for c in chunks) else "completed"
@@ -245,6 +250,8 @@ def ensure_closed(s: Session, loan_id: int) -> bool:
     if errors:
         raise DomainError("cob-inline-failed", f"the close of {day} failed for loan {loan_id}: {errors[loan_id]}",
                           status=409)
+    if closed:
+        post_staged_accruals(s, day)  # no final job follows an inline close: it posts its own
     return bool(closed)
 
 

@@ -28,32 +28,46 @@ from akiba.core.money import ZERO, quantize
 ONE_DAY = timedelta(days=1)
 ACCRUAL_SOURCE = "cob_accrual"
 
-# What each installment due on or before D still owes, per loan: the oldest such due date and the total.
-_ARREARS = text("""
-WITH owed AS (
-  SELECT i.loan_id, i.due_date,
-         i.principal + i.interest + i.fees + i.penalties
-         - i.paid_principal - i.paid_interest - i.paid_fees - i.paid_penalties
-         - i.waived_interest - i.waived_fees - i.waived_penalties AS amount
-    FROM loan_installments i
-   WHERE i.loan_id = ANY(CAST(:ids AS integer[])) AND i.due_date <= :day
-)
-SELECT loan_id, min(due_date) AS oldest, sum(amount) AS overdue
-  FROM owed WHERE amount > 0 GROUP BY loan_id
-""")
+# Everything the close needs of each loan in one read: its product, its previous state, and from its installments
+# (aggregated here, none is sent to Python) the oldest due date still owing on or before D with the total owed,
+# and the interest earned by the end of D, each installment's interest spread evenly over its days. The earned
+# sum is exact to 24 decimals (the cast keeps the division's scale there); Python rounds it once per loan.
 _LOANS = text("""
-SELECT l.id, l.product_id, l.office_id, l.currency, l.digits, p.arrears_tolerance, p.grace_on_arrears_ageing,
-       p.delinquency_buckets, p.accounting_rule,
-       s.bucket AS previous_bucket, COALESCE(s.accrued_interest, 0) AS accrued
-  FROM loans l JOIN loan_products p ON p.id = l.product_id
+WITH inst AS (
+  SELECT i.loan_id,
+         min(i.due_date) FILTER (WHERE i.due_date <= :day AND o.owed > 0) AS oldest,
+         sum(o.owed) FILTER (WHERE i.due_date <= :day AND o.owed > 0) AS overdue,
+         sum(CASE WHEN i.interest <= 0 THEN 0
+                  WHEN i.due_date <= i.from_date THEN CASE WHEN i.due_date <= :day THEN i.interest ELSE 0 END
+                  ELSE CAST(i.interest AS numeric(40, 24))
+                       * LEAST(GREATEST(:day - i.from_date + 1, 0), i.due_date - i.from_date)
+                       / (i.due_date - i.from_date)
+             END) AS earned
+    FROM loan_installments i
+   CROSS JOIN LATERAL (SELECT i.principal + i.interest + i.fees + i.penalties - i.paid_principal - i.paid_interest
+                              - i.paid_fees - i.paid_penalties - i.waived_interest - i.waived_fees
+                              - i.waived_penalties AS owed) o
+   WHERE i.loan_id = ANY(CAST(:ids AS integer[]))
+   GROUP BY i.loan_id
+)
+SELECT l.id, l.product_id, l.office_id, l.currency, l.digits, s.bucket AS previous_bucket,
+       COALESCE(s.accrued_interest, 0) AS accrued, inst.oldest, COALESCE(inst.overdue, 0) AS overdue,
+       COALESCE(inst.earned, 0) AS earned
+  FROM loans l
   LEFT JOIN cob_loan_state s ON s.loan_id = l.id
+  LEFT JOIN inst ON inst.loan_id = l.id
  WHERE l.id = ANY(CAST(:ids AS integer[]))
+""")
+_PRODUCTS = text("""
+SELECT id, arrears_tolerance, grace_on_arrears_ageing, delinquency_buckets, accounting_rule
+  FROM loan_products WHERE id = ANY(CAST(:ids AS integer[]))
 """)
 _UPSERT_STATE = text("""
 INSERT INTO cob_loan_state (loan_id, as_of, days_in_arrears, overdue_since, overdue_amount, bucket, accrued_interest)
-SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:as_of AS date[]), CAST(:days AS integer[]),
-                     CAST(:since AS date[]), CAST(:amounts AS numeric[]), CAST(:buckets AS text[]),
-                     CAST(:accrued AS numeric[]))
+SELECT u.loan_id, CAST(:as_of AS date), u.days, u.since, u.amount, u.bucket, u.accrued
+  FROM unnest(CAST(:ids AS integer[]), CAST(:days AS integer[]), CAST(:since AS date[]),
+              CAST(:amounts AS numeric[]), CAST(:buckets AS text[]), CAST(:accrued AS numeric[]))
+       AS u(loan_id, days, since, amount, bucket, accrued)
 ON CONFLICT (loan_id) DO UPDATE SET as_of = excluded.as_of, days_in_arrears = excluded.days_in_arrears,
   overdue_since = excluded.overdue_since, overdue_amount = excluded.overdue_amount, bucket = excluded.bucket,
   accrued_interest = excluded.accrued_interest
@@ -64,7 +78,8 @@ UPDATE cob_delinquency_history SET to_date = :day
 """)
 _OPEN_HISTORY = text("""
 INSERT INTO cob_delinquency_history (loan_id, bucket, from_date)
-SELECT * FROM unnest(CAST(:ids AS integer[]), CAST(:buckets AS text[]), CAST(:froms AS date[]))
+SELECT u.loan_id, u.bucket, CAST(:from AS date)
+  FROM unnest(CAST(:ids AS integer[]), CAST(:buckets AS text[])) AS u(loan_id, bucket)
 """)
 # Due today (D+1) and overdue from today (due on D, still owing): one event per installment, in bulk.
 _EVENTS = text("""
@@ -81,11 +96,17 @@ SELECT CASE WHEN i.due_date = :day THEN 'loan.installment_overdue' ELSE 'loan.in
        + i.paid_penalties + i.waived_interest + i.waived_fees + i.waived_penalties
  ORDER BY i.loan_id, i.n
 """)
-_ACCRUAL_ROWS = text("""
-SELECT i.loan_id, i.from_date, i.due_date, i.interest
-  FROM loan_installments i JOIN loans l ON l.id = i.loan_id JOIN loan_products p ON p.id = l.product_id
- WHERE i.loan_id = ANY(CAST(:ids AS integer[])) AND p.accounting_rule = 'accrual_periodic' AND i.interest > 0
+_STAGE = text("""
+INSERT INTO cob_staged_accruals (business_date, office_id, currency, product_id, amount)
+SELECT CAST(:day AS date), u.office_id, u.currency, u.product_id, u.amount
+  FROM unnest(CAST(:offices AS integer[]), CAST(:currencies AS text[]), CAST(:products AS integer[]),
+              CAST(:amounts AS numeric[])) AS u(office_id, currency, product_id, amount)
 """)
+_STAGED = text("""
+SELECT id, office_id, currency, product_id, amount FROM cob_staged_accruals
+ WHERE business_date = :day AND entry_id IS NULL ORDER BY id FOR UPDATE
+""")
+_STAMP = text("UPDATE cob_staged_accruals SET entry_id = :entry WHERE id = ANY(CAST(:ids AS bigint[]))")
 # savings.jobs.mark_dormancy's rule (same thresholds, `>=` days since the last customer transaction, as of the
 # closed day), limited to the chunk's accounts; a hook taking account ids there would let this reuse it.
 _DORMANCY = text("""
@@ -152,44 +173,49 @@ def _apply_penalties(s: Session, ids: list[int], day: date) -> None:
     apply_overdue_penalties(s, day, ids)
 
 
+def _product_rules(s: Session, product_ids: set[int]) -> dict[int, Any]:
+    return {r.id: r for r in s.execute(_PRODUCTS, {"ids": sorted(product_ids)})}
+
+
 def close_loans(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
-    """Penalties, arrears and bucket (with history), accruals and due/overdue events of `day` for these loans."""
+    """Penalties, arrears and bucket (with history), accruals and due/overdue events of `day` for these loans.
+
+    The accruals are staged (cob_staged_accruals), not posted: post_staged_accruals turns them into journal
+    entries, once for the whole day, so chunks closing side by side never wait on the ledger's daily balances.
+    """
     if not ids:
         return {}
     today = day + ONE_DAY
     ids = list(ids)
     _apply_penalties(s, ids, day)
-    arrears = {r.loan_id: r for r in s.execute(_ARREARS, {"ids": ids, "day": day})}
-    accrual_rows: dict[int, list[tuple[date, date, Decimal]]] = defaultdict(list)
-    for r in s.execute(_ACCRUAL_ROWS, {"ids": ids}):
-        accrual_rows[r.loan_id].append((r.from_date, r.due_date, Decimal(r.interest)))
+    loans = s.execute(_LOANS, {"ids": ids, "day": day}).all()
+    products = _product_rules(s, {loan.product_id for loan in loans})
     errors: dict[int, str] = {}
     states: list[tuple[int, int, date | None, Decimal, str | None, Decimal]] = []
     moved: list[tuple[int, str | None]] = []
     accruals: dict[tuple[int, str, int], list[Decimal]] = defaultdict(list)
-    for loan in s.execute(_LOANS, {"ids": ids}):
+    for loan in loans:
         try:
-            owed = arrears.get(loan.id)
-            oldest = owed.oldest if owed else None
-            overdue = Decimal(owed.overdue) if owed else ZERO
-            days = arrears_days(today, oldest, overdue, Decimal(loan.arrears_tolerance or 0),
-                                int(loan.grace_on_arrears_ageing or 0))
-            bucket = bucket_for(days, loan.delinquency_buckets or [])
+            product = products[loan.product_id]
+            overdue = Decimal(loan.overdue)
+            days = arrears_days(today, loan.oldest, overdue, Decimal(product.arrears_tolerance or 0),
+                                int(product.grace_on_arrears_ageing or 0))
+            bucket = bucket_for(days, product.delinquency_buckets or [])
             accrued = Decimal(loan.accrued)
-            if loan.accounting_rule == "accrual_periodic":
-                target = accrued_through(day, accrual_rows.get(loan.id, []), int(loan.digits))
+            if product.accounting_rule == "accrual_periodic":
+                target = quantize(Decimal(loan.earned), int(loan.digits), ROUND_HALF_EVEN)
                 if target != accrued:
                     accruals[(loan.office_id, loan.currency, loan.product_id)].append(target - accrued)
                 accrued = target
         except Exception as error:  # bad data of one loan: recorded, the rest of the chunk goes on
             errors[loan.id] = f"{type(error).__name__}: {error}"
             continue
-        states.append((loan.id, days, oldest if days else None, overdue, bucket, accrued))
+        states.append((loan.id, days, loan.oldest if days else None, overdue, bucket, accrued))
         if bucket != loan.previous_bucket:
             moved.append((loan.id, bucket))
     _write_states(s, states, today)
     _write_history(s, moved, day)
-    _post_accruals(s, accruals, day)
+    stage_accruals(s, accruals, day)
     closed = [loan_id for loan_id in ids if loan_id not in errors]
     if closed:
         s.execute(_EVENTS, {"ids": closed, "day": day, "today": today})
@@ -201,7 +227,7 @@ def _write_states(s: Session, states: list[tuple[int, int, date | None, Decimal,
     if not states:
         return
     ids, days, since, amounts, buckets, accrued = (list(col) for col in zip(*states, strict=True))
-    s.execute(_UPSERT_STATE, {"ids": ids, "as_of": [today] * len(ids), "days": days, "since": since,
+    s.execute(_UPSERT_STATE, {"ids": ids, "as_of": today, "days": days, "since": since,
                               "amounts": amounts, "buckets": buckets, "accrued": accrued})
 
 
@@ -212,27 +238,52 @@ def _write_history(s: Session, moved: list[tuple[int, str | None]], day: date) -
     entering = [(loan_id, bucket) for loan_id, bucket in moved if bucket is not None]
     if entering:
         s.execute(_OPEN_HISTORY, {"ids": [i for i, _ in entering], "buckets": [b for _, b in entering],
-                                  "froms": [day + ONE_DAY] * len(entering)})
+                                  "from": day + ONE_DAY})
 
 
-def _post_accruals(s: Session, accruals: dict[tuple[int, str, int], list[Decimal]], day: date) -> None:
-    """One journal entry per office, currency, product and direction: receivable against income."""
-    mappings: dict[int, dict[str, int]] = {}
+def stage_accruals(s: Session, accruals: dict[tuple[int, str, int], list[Decimal]], day: date) -> None:
+    """The chunk's accrual changes as staged rows: per office, currency, product and direction, their total.
+
+    Written in the chunk's own transaction (with its marks), so a chunk that rolls back stages nothing and one
+    that commits has staged exactly once; inserts of different chunks never wait on each other.
+    """
+    rows: list[tuple[int, str, int, Decimal]] = []
     for (office_id, currency, product_id), deltas in sorted(accruals.items()):
+        for up in (True, False):
+            amount = sum((d for d in deltas if (d > 0) == up), ZERO)
+            if amount != 0:
+                rows.append((office_id, currency, product_id, amount))
+    if rows:
+        offices, currencies, products, amounts = (list(col) for col in zip(*rows, strict=True))
+        s.execute(_STAGE, {"day": day, "offices": offices, "currencies": currencies, "products": products,
+                           "amounts": amounts})
+
+
+def post_staged_accruals(s: Session, day: date) -> int:
+    """Post the accruals staged for `day` and not posted yet: one journal entry per office, currency, product and
+    direction (receivable against income), each staged row stamped with its entry. Answers the entries posted.
+
+    The staged rows are locked first: of two callers, the second finds them stamped and posts nothing.
+    """
+    staged = s.execute(_STAGED, {"day": day}).all()
+    groups: dict[tuple[int, str, int, bool], list[Any]] = defaultdict(list)
+    for row in staged:
+        groups[(row.office_id, row.currency, row.product_id, row.amount > 0)].append(row)
+    mappings: dict[int, dict[str, int]] = {}
+    for (office_id, currency, product_id, up), rows in sorted(groups.items(), key=lambda g: (*g[0][:3], not g[0][3])):
         if product_id not in mappings:
             mappings[product_id] = ledger.product_mapping(s, "loan", product_id)
         mapping = mappings[product_id]
-        for up in (True, False):
-            amount = sum((d for d in deltas if (d > 0) == up), ZERO)
-            if amount == 0:
-                continue
-            receivable: ledger.Side = "debit" if up else "credit"
-            income: ledger.Side = "credit" if up else "debit"
-            ledger.post_entry(
-                s, office_id=office_id, currency=currency, transaction_date=day, source=ACCRUAL_SOURCE,
-                source_id=None, description=f"interest accrual of {day} (product {product_id})",
-                legs=[ledger.Leg(mapping["interest_receivable"], receivable, abs(amount)),
-                      ledger.Leg(mapping["interest_income"], income, abs(amount))])
+        amount = abs(sum((Decimal(r.amount) for r in rows), ZERO))
+        receivable: ledger.Side = "debit" if up else "credit"
+        income: ledger.Side = "credit" if up else "debit"
+        entry_id = ledger.post_entry(
+            s, office_id=office_id, currency=currency, transaction_date=day, source=ACCRUAL_SOURCE,
+            source_id=None, description=f"interest accrual of {day} (product {product_id})",
+            legs=[ledger.Leg(mapping["interest_receivable"], receivable, amount),
+                  ledger.Leg(mapping["interest_income"], income, amount)])
+        s.execute(_STAMP, {"entry": entry_id, "ids": [r.id for r in rows]})
+    return len(groups)
 
 
 # --- savings -------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from cob_fixtures import active_loan, client, close_day, gl, loan_product, offic
 from conftest import Api
 from sqlalchemy import text
 
-from akiba.cob import service
+from akiba.cob import service, steps
 from akiba.platform.db import commit
 from akiba.platform.runtime import Runtime
 
@@ -86,3 +86,26 @@ def test_inline_close_brings_a_loan_up_to_date_and_the_batch_then_skips_it(api: 
     view = close_day(runtime, api.tenant, date(2024, 2, 5))
     assert (view["status"], view["loans_closed"]) == ("completed", 0)
     assert snapshot(runtime, api.tenant)["journal"] == journal
+
+
+def test_chunks_stage_accruals_and_the_final_job_posts_one_entry_per_product(api: Api, runtime: Runtime) -> None:
+    cid = client(api, office(api))
+    product = loan_product(api)
+    loans = [active_loan(api, cid, product, principal) for principal in ("1000.00", "2500.00", "700.00")]
+    view = close_day(runtime, api.tenant, date(2024, 2, 14), chunk_size=1)  # three chunks, one loan each
+    assert (view["status"], view["chunks_total"], view["loans_closed"]) == ("completed", 3, 3)
+    with runtime.session(api.tenant) as s:
+        staged = s.execute(text("SELECT amount, entry_id FROM cob_staged_accruals ORDER BY id")).all()
+        entries = s.execute(text("SELECT id, transaction_date FROM journal_entries WHERE source = 'cob_accrual'")).all()
+        accrued = {r.loan_id: Decimal(r.accrued_interest) for r in s.execute(
+            text("SELECT loan_id, accrued_interest FROM cob_loan_state"))}
+        rows = s.execute(text("SELECT loan_id, from_date, due_date, interest FROM loan_installments "
+                              "WHERE interest > 0 ORDER BY loan_id, n")).all()
+    # each chunk staged its own total; one journal entry carries the three, dated the closed day
+    assert len(staged) == 3 and len(entries) == 1 and entries[0][1] == date(2024, 2, 14)
+    assert {r.entry_id for r in staged} == {entries[0][0]}
+    assert sum(Decimal(r.amount) for r in staged) == sum(accrued.values()) == gl(runtime, api.tenant, "1220")
+    # the accrual computed in SQL is the Python reference's, loan by loan
+    for loan in loans:
+        mine = [(r.from_date, r.due_date, Decimal(r.interest)) for r in rows if r.loan_id == loan]
+        assert accrued[loan] == steps.accrued_through(date(2024, 2, 14), mine, 2)
