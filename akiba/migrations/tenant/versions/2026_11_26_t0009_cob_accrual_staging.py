@@ -1,8 +1,8 @@
 """close of business: per-day staging of loan accruals, posted to the ledger once by the run's final job
 
 Revision ID: t0009
-Revises: t0006, the last of the linear chain t0001 -> t0002 -> t0003 -> t0005 -> t0004 -> t0007 -> t0006 when this
-was written.
+Revises: t0008, the last of the linear chain t0001 -> t0002 -> t0003 -> t0005 -> t0004 -> t0007 -> t0006 -> t0008 when
+this was written.
 
 Why: a chunk that posted its accrual journal entry itself updated the same per-account, per-office, per-day rows of
 gl_daily_balances as every other chunk and held their locks until it committed, so two workers closed one chunk
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "t0009"
-down_revision: str | Sequence[str] | None = "t0006"
+down_revision: str | Sequence[str] | None = "t0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
