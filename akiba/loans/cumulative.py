@@ -154,7 +154,9 @@ def generate_cumulative(
         principal = scheduled_principal(req, plan, number, own_interest)
         principal = settle_last_principal(req, principal, balance - principal, number, len(periods))
         balance -= principal
-        rows.append(Installment(number + offset, period.from_date, period.due_date, principal, interest, balance))
+        rows.append(
+            Installment.scheduled(number + offset, period.from_date, period.due_date, principal, interest, balance)
+        )
     if deferred_interest and rows:
         last = rows[-1]
         rows[-1] = Installment(

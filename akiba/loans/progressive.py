@@ -135,5 +135,5 @@ def generate_progressive(
     parts = zip(amortise(req, balance, emi, factors), periods, strict=False)
     for number, ((principal, interest), period) in enumerate(parts, offset + 1):
         balance -= principal
-        rows.append(Installment(number, period.from_date, period.due_date, principal, interest, balance))
+        rows.append(Installment.scheduled(number, period.from_date, period.due_date, principal, interest, balance))
     return rows

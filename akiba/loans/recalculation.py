@@ -186,7 +186,11 @@ def recalculate_rows(
             ):
                 state.credit += principal - planned
             _respread_after_prepayment(req, state, len(periods) - number)
-        rows.append(Installment(number + offset, period.from_date, period.due_date, principal, interest, state.balance))
+        rows.append(
+            Installment.scheduled(
+                number + offset, period.from_date, period.due_date, principal, interest, state.balance
+            )
+        )
     if state.deferred_interest and len(rows) > offset:
         rows[-1] = replace(rows[-1], interest=rows[-1].interest + state.deferred_interest)
     return rows[offset:]
