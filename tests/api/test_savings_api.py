@@ -310,17 +310,19 @@ def test_idempotent_deposit_posts_once(api: Api, account: int, runtime: Runtime)
     assert gl_balances(runtime, api)["2100"] == Decimal("-10.00")
 
 
-def test_demo_savings_have_history_and_reconcile_with_the_ledger(runtime: Runtime, api: Api) -> None:
-    from akiba.demo import populate
+def test_demo_savings_have_history_and_reconcile_with_the_ledger(runtime: Runtime, api: Api,
+                                                                 head_office: dict[str, Any]) -> None:
     from akiba.savings.demo import populate_demo
 
-    populate(runtime, api.tenant)
+    members = [make_client(api, head_office["id"], "2025-01-01") for _ in range(3)]
+    ok(api.post("/api/v1/groups", {"office_id": head_office["id"], "name": "Tumaini", "activation_date": "2025-01-01",
+                                   "client_ids": members}), 201)
     populate_demo(runtime, api.tenant)
     populate_demo(runtime, api.tenant)  # a second call adds nothing
     products = ok(api.get("/api/v1/savings-products"))["items"]
     assert sorted(p["kind"] for p in products) == ["compulsory", "voluntary"]
     listed = ok(api.get("/api/v1/savings-accounts", limit=100))["items"]
-    assert len(listed) >= 10 and any(a["group_id"] for a in listed)
+    assert len(listed) == 7 and any(a["group_id"] for a in listed)  # 3 voluntary, 3 compulsory, 1 group
     detail = ok(api.get(f"/api/v1/savings-accounts/{listed[0]['id']}"))
     assert len(detail["transactions"]) > 5
     assert any(t["type"] == "interest_posting" for t in detail["transactions"])
