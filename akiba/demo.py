@@ -1,4 +1,4 @@
-"""Demo data for the `demo` tenant: offices, staff, clients, groups and a center.
+"""Demo data for the `demo` tenant: offices, staff, clients, groups, a center, loans and savings.
 
 Everything goes through the same command functions the API runs (so demo data obeys every rule), in one
 transaction. Names, phones and ids are generated from a fixed seed: each demo tenant looks the same.
@@ -30,7 +30,16 @@ SEED = 20261126
 
 
 def populate(rt: Runtime, tenant: TenantInfo) -> None:
-    """Fill a new demo tenant; does nothing if it already has offices (safe to call again)."""
+    """Fill a new demo tenant: organisation and customers, then loans and savings (each part runs once)."""
+    from akiba.loans.demo import populate_demo as populate_loans
+    from akiba.savings.demo import populate_demo as populate_savings
+
+    _populate_customers(rt, tenant)
+    populate_loans(rt, tenant)
+    populate_savings(rt, tenant)
+
+
+def _populate_customers(rt: Runtime, tenant: TenantInfo) -> None:
     from akiba.org.models import Office
 
     with rt.session(tenant) as s:

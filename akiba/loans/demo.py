@@ -127,7 +127,9 @@ def populate_demo(rt: Runtime, tenant: TenantInfo) -> None:
     with rt.session(tenant) as s:
         if s.scalar(select(LoanProduct.id).limit(1)) is not None:
             return
-        clients = list(s.scalars(select(Client.id).where(Client.status == "active").order_by(Client.id).limit(7)))
+        # The longest-standing clients, so that back-dated demo loans never predate a borrower.
+        oldest_first = select(Client.id).where(Client.status == "active").order_by(Client.activation_date, Client.id)
+        clients = list(s.scalars(oldest_first.limit(7)))
         groups = list(s.scalars(select(Group.id).where(Group.level == "group", Group.status == "active")
                                 .order_by(Group.id).limit(2)))
         who = Principal(user_id=None, username="demo", tenant=tenant, permissions=frozenset({"*"}))
