@@ -347,3 +347,14 @@ def test_dormancy_marks_quiet_accounts_and_a_deposit_wakes_them(api: Api, client
             commit(s)
         assert ok(api.get(f"/api/v1/savings-accounts/{aid}"))["sub_status"] == expected
     assert deposit(api, aid, "2024-03-11", "10")["account"]["sub_status"] is None
+
+
+def test_product_change_applies_to_new_accounts_only(api: Api, client_id: int) -> None:
+    product = make_product(api, name="Changing")
+    before = open_account(api, client_id, product["id"])
+    changed = ok(api.put(f"/api/v1/savings-products/{product['id']}", {"annual_interest_rate": "5"}))
+    assert changed["annual_interest_rate"] == "5"
+    after = open_account(api, client_id, product["id"])
+    assert ok(api.get(f"/api/v1/savings-accounts/{before}"))["annual_interest_rate"] == "3.65"
+    assert ok(api.get(f"/api/v1/savings-accounts/{after}"))["annual_interest_rate"] == "5"
+    refused(api.put(f"/api/v1/savings-products/{product['id']}", {"gl_mappings": {"no_such_movement": 1}}), 422)
