@@ -12,6 +12,7 @@ from akiba.loans.rates import HUNDRED
 from akiba.loans.terms import Installment, ScheduleRequest
 
 ONE = Decimal(1)
+Parts = list[tuple[Decimal, Decimal]]  # (principal, interest) of each period
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,9 @@ def emi_for(req: ScheduleRequest, balance: Decimal, factors: list[Decimal]) -> D
     return req.rounding.money(req.rounding.multiple(emi, req.installment_in_multiples_of))
 
 
-def amortise(
-    req: ScheduleRequest, balance: Decimal, emi: Decimal, factors: list[Decimal]
-) -> list[tuple[Decimal, Decimal]]:
+def amortise(req: ScheduleRequest, balance: Decimal, emi: Decimal, factors: list[Decimal]) -> Parts:
     """(principal, interest) per period for a given EMI; the last period (or an early payoff) takes the rest."""
-    parts: list[tuple[Decimal, Decimal]] = []
+    parts: Parts = []
     for index, factor in enumerate(factors):
         interest = req.rounding.money(balance * factor)
         # A period whose interest exceeds the EMI repays no principal rather than adding to the debt.
@@ -104,23 +103,26 @@ def amortise(
     return parts
 
 
-def _last_difference(req: ScheduleRequest, balance: Decimal, emi: Decimal, factors: list[Decimal]) -> Decimal:
-    last_principal, last_interest = amortise(req, balance, emi, factors)[-1]
+def _last_difference(emi: Decimal, parts: Parts) -> Decimal:
+    last_principal, last_interest = parts[-1]
     return last_principal + last_interest - emi
 
 
-def streamlined_emi(req: ScheduleRequest, balance: Decimal, emi: Decimal, factors: list[Decimal]) -> Decimal:
-    """Try EMI + (last − EMI) ÷ n when the last installment drifts too far; keep it only if it is better."""
+def streamlined_parts(req: ScheduleRequest, balance: Decimal, emi: Decimal, factors: list[Decimal]) -> Parts:
+    """Amortise with the EMI; when the last installment drifts too far, try EMI + (last − EMI) ÷ n instead and
+    keep whichever amortisation leaves the last installment closer to the EMI."""
+    parts = amortise(req, balance, emi, factors)
     count = len(factors)
     half = Decimal(count // 2)
     if count < 2 or half == 0:
-        return emi
-    difference = _last_difference(req, balance, emi, factors)
+        return parts
+    difference = _last_difference(emi, parts)
     if difference == ZERO or abs(difference) * 100 <= half:
-        return emi
+        return parts
     adjusted = emi + req.rounding.money(difference / count)
-    better = abs(_last_difference(req, balance, adjusted, factors)) < abs(difference)
-    return adjusted if better else emi
+    adjusted_parts = amortise(req, balance, adjusted, factors)
+    better = abs(_last_difference(adjusted, adjusted_parts)) < abs(difference)
+    return adjusted_parts if better else parts
 
 
 def generate_progressive(
@@ -129,10 +131,10 @@ def generate_progressive(
     """Installments for `balance` over the periods, numbered after `offset` earlier rows (a down payment)."""
     rated = rated_periods(req, periods)
     factors = [period.factor for period in rated]
-    emi = streamlined_emi(req, balance, emi_for(req, balance, factors), factors)
+    chosen = streamlined_parts(req, balance, emi_for(req, balance, factors), factors)
     rows: list[Installment] = []
     # An early payoff leaves fewer parts than periods; the periods after it simply do not exist.
-    parts = zip(amortise(req, balance, emi, factors), periods, strict=False)
+    parts = zip(chosen, periods, strict=False)
     for number, ((principal, interest), period) in enumerate(parts, offset + 1):
         balance -= principal
         rows.append(Installment.scheduled(number, period.from_date, period.due_date, principal, interest, balance))
