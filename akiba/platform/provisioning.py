@@ -21,18 +21,29 @@ FEATURE_SEEDERS: list[str] = [
 
 STANDARD_ROLES: dict[str, tuple[str, list[str]]] = {
     "admin": ("Every permission of the tenant", ["*"]),
-    "loan-officer": ("Field staff: clients, groups and loans", [
-        "clients:*", "groups:*", "centers:*", "loans:read", "loans:create", "loans:repay", "offices:read", "staff:read",
-        "savings:read", "savings:deposit", "codes:read",
+    "loan-officer": ("Field staff: customers, loan applications and collections", [
+        "clients:*", "groups:*", "centers:*", "offices:read", "staff:read", "codes:read", "holidays:read",
+        "working_days:read", "loanproducts:read", "loans:read", "loans:create", "loans:update", "loans:withdraw",
+        "loans:repay", "loans:prepay", "savingsproducts:read", "savings:read", "savings:create", "savings:deposit",
+        "reports:loans-due", "reports:portfolio-at-risk", "reports:arrears-ageing", "reports:read",
+    ]),
+    "branch-manager": ("Approves and disburses; sees the branch's reports", [
+        "clients:*", "groups:*", "centers:*", "offices:read", "staff:read", "codes:read", "holidays:read",
+        "working_days:read", "loanproducts:read", "loans:*", "savingsproducts:read", "savings:*", "reports:*",
+        "statements:read", "audit:read", "cob:read",
     ]),
     "teller": ("Cash desk: deposits, withdrawals and repayments", [
-        "clients:read", "savings:read", "savings:deposit", "savings:withdraw", "loans:read", "loans:repay",
-        "offices:read",
+        "clients:read", "offices:read", "savings:read", "savings:deposit", "savings:withdraw", "savings:transfer",
+        "loans:read", "loans:repay", "statements:read",
     ]),
-    "accountant": ("The books", ["accounting:*", "journal:*", "gl:*", "reports:*", "offices:read"]),
+    "accountant": ("The books and the close of business", [
+        "accounting:*", "journal:*", "gl:*", "offices:read", "reports:*", "cob:*", "statements:*",
+    ]),
     "auditor": ("Read-only, audit trails included", [
-        "audit:read", "clients:read", "groups:read", "centers:read", "offices:read", "staff:read", "loans:read",
-        "savings:read", "accounting:read", "reports:read",
+        "audit:read", "clients:read", "groups:read", "centers:read", "offices:read", "staff:read", "codes:read",
+        "holidays:read", "working_days:read", "loanproducts:read", "loans:read", "savingsproducts:read",
+        "savings:read", "accounting:read", "gl:read", "journal:read", "reports:*", "statements:read", "cob:read",
+        "roles:read", "users:read", "makerchecker:read",
     ]),
 }
 
