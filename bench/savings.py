@@ -94,11 +94,11 @@ def _post(client: httpx.Client, path: str, body: dict[str, Any], status: int = 2
     return result
 
 
-def _template_account(client: httpx.Client) -> tuple[int, int]:
+def _template_account(client: httpx.Client, accounting: str = "cash") -> tuple[int, int]:
     office = _post(client, "/api/v1/offices", {"name": "Head Office", "opening_date": "2020-01-01"}, 201)
     person = _post(client, "/api/v1/clients", {"office_id": office["id"], "first_name": "Bench", "last_name": "User",
                                                "activation_date": "2023-01-01"}, 201)
-    product = _post(client, "/api/v1/savings-products", PRODUCT, 201)
+    product = _post(client, "/api/v1/savings-products", {**PRODUCT, "accounting_rule": accounting}, 201)
     account = _post(client, "/api/v1/savings-accounts", {"client_id": person["id"], "product_id": product["id"],
                                                          "submitted_on": "2024-01-01"}, 201)
     _post(client, f"/api/v1/savings-accounts/{account['id']}/approve", {"approved_on": "2024-01-01"})
@@ -191,6 +191,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
+    # Diagnosis: "none" runs the same deposits without journal entries, to show what the ledger's share is.
+    parser.add_argument("--accounting", choices=["cash", "none"], default="cash")
     args = parser.parse_args()
     configure_logging("WARNING")
     with tempfile.TemporaryDirectory(prefix="akiba-bench-") as tmp:
@@ -206,13 +208,14 @@ def main() -> None:
             base = f"http://127.0.0.1:{args.port}"
             headers = _login(base, tenant.id)
             with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
-                template, _ = _template_account(client)
+                template, _ = _template_account(client, args.accounting)
             accounts = _clone_accounts(rt, tenant, template, args.accounts - 1, None)
             _deposit_load(base, headers, accounts, 3, args.clients)  # warm-up: connections, caches
             done, failed, elapsed = _deposit_load(base, headers, accounts, args.seconds, args.clients)
             akiba_tps = done / elapsed
             print(f"HTTP deposits: {done} in {elapsed:.1f} s ({failed} failed) = {akiba_tps:.0f} TPS "
-                  f"({args.clients} clients, {args.workers} uvicorn workers, {len(accounts)} accounts)", flush=True)
+                  f"({args.clients} clients, {args.workers} uvicorn workers, {len(accounts)} accounts, "
+                  f"accounting {args.accounting})", flush=True)
             with httpx.Client(base_url=base, headers=_login(base, interest_tenant.id), timeout=30) as client:
                 interest_template, _ = _template_account(client)
                 _post(client, f"/api/v1/savings-accounts/{interest_template}/deposits",
