@@ -103,6 +103,11 @@ def amortise(req: ScheduleRequest, balance: Decimal, emi: Decimal, factors: list
     return parts
 
 
+def interest_only(req: ScheduleRequest, balance: Decimal, factors: list[Decimal]) -> Parts:
+    """Periods of grace on principal: their installment is their interest on the undiminished balance."""
+    return [(ZERO, req.rounding.money(balance * factor)) for factor in factors]
+
+
 def _last_difference(emi: Decimal, parts: Parts) -> Decimal:
     last_principal, last_interest = parts[-1]
     return last_principal + last_interest - emi
@@ -129,9 +134,12 @@ def generate_progressive(
     req: ScheduleRequest, balance: Decimal, periods: list[PeriodDates], offset: int = 0
 ) -> list[Installment]:
     """Installments for `balance` over the periods, numbered after `offset` earlier rows (a down payment)."""
-    rated = rated_periods(req, periods)
-    factors = [period.factor for period in rated]
-    chosen = streamlined_parts(req, balance, emi_for(req, balance, factors), factors)
+    factors = [period.factor for period in rated_periods(req, periods)]
+    # Grace on principal: the first periods pay their interest only; the EMI amortises the balance over the rest.
+    grace = min(req.grace_on_principal, len(factors))
+    amortising = factors[grace:]
+    chosen = interest_only(req, balance, factors[:grace])
+    chosen += streamlined_parts(req, balance, emi_for(req, balance, amortising), amortising)
     rows: list[Installment] = []
     # An early payoff leaves fewer parts than periods; the periods after it simply do not exist.
     parts = zip(chosen, periods, strict=False)
