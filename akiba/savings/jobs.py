@@ -14,6 +14,7 @@ balance); an account with a back-dated change (``interest_recompute_from``) is r
     post_interest_chunk(s, as_of, after_id=0, limit=1000, account_ids=None, full=False) -> ChunkResult
     run_interest_posting(rt, tenant, as_of, chunk=1000) -> RunResult      # commits per chunk
     mark_dormancy(s, as_of, account_ids=None) -> int                        # one UPDATE; accounts changed
+    charge_periodic_fees(s, as_of, account_ids=None) -> int                 # monthly/annual fees; accounts charged
 """
 
 from __future__ import annotations
@@ -252,6 +253,63 @@ def book_interest(s: Session, bookings: Sequence[Booking], created_by: int | Non
     s.execute(insert(SavingsTransaction), rows)
 
 
+# Accounts owing the product's monthly fee (at a month end) and annual fee (at a year end) that were not charged
+# for this day yet; a dormant account is spared when the product says fees stop. A fee the balance (with any
+# overdraft) cannot pay is skipped, not forced into an overdraft the product does not allow.
+_FEES_DUE = text("""
+SELECT a.id, a.office_id, a.currency, a.product_id, a.digits, due.fee
+  FROM savings_accounts a JOIN savings_products p ON p.id = a.product_id
+ CROSS JOIN LATERAL (SELECT CASE WHEN :month_end THEN COALESCE(p.monthly_fee, 0) ELSE 0 END
+                          + CASE WHEN :year_end THEN COALESCE(p.annual_fee, 0) ELSE 0 END AS fee) due
+ WHERE a.status = 'active' AND a.activated_on <= :as_of AND due.fee > 0
+   AND (CAST(:ids AS integer[]) IS NULL OR a.id = ANY(CAST(:ids AS integer[])))
+   AND NOT (p.fees_stop_when_dormant AND a.sub_status IS NOT DISTINCT FROM 'dormant')
+   AND a.balance - a.on_hold + CASE WHEN p.allow_overdraft THEN COALESCE(p.overdraft_limit, 0) ELSE 0 END >= due.fee
+   AND NOT EXISTS (SELECT 1 FROM savings_transactions t WHERE t.account_id = a.id AND t.type = 'fee'
+                      AND t.transaction_date = :as_of AND NOT t.reversed)
+ ORDER BY a.id
+   FOR UPDATE OF a
+""")
+_MOVE_BALANCES = text("""
+UPDATE savings_accounts a SET balance = a.balance + v.delta
+  FROM unnest(CAST(:ids AS integer[]), CAST(:deltas AS numeric[])) AS v(id, delta) WHERE a.id = v.id
+""")
+
+
+def charge_periodic_fees(s: Session, as_of: date, account_ids: Sequence[int] | None = None) -> int:
+    """Charge monthly fees on a month's last day and annual fees on the year's last day, set-based: one entry
+    per office, currency and product carries the total to the ledger. Charging twice for a day charges once."""
+    tomorrow = as_of + _ONE_DAY
+    params = {"as_of": as_of, "month_end": tomorrow.day == 1, "year_end": tomorrow.timetuple().tm_yday == 1,
+              "ids": None if account_ids is None else list(account_ids)}
+    if not (params["month_end"] or params["year_end"]):
+        return 0
+    rows = s.execute(_FEES_DUE, params).all()
+    if not rows:
+        return 0
+    groups: dict[tuple[int, str, int], list[Any]] = defaultdict(list)
+    for row in rows:
+        groups[(row.office_id, row.currency, row.product_id)].append(row)
+    products = {p.id: p for p in s.scalars(select(SavingsProduct).where(SavingsProduct.id.in_(
+        {row.product_id for row in rows})))}
+    inserts: list[dict[str, Any]] = []
+    for (office_id, currency, product_id), items in sorted(groups.items()):
+        entry_id = None
+        if products[product_id].accounting_rule != "none":
+            mapping = ledger.product_mapping(s, "savings", product_id)
+            total = sum((Decimal(r.fee) for r in items), ZERO)
+            legs = [ledger.Leg(leg.gl_account_id, leg.side, leg.amount) for leg in legs_for("fee", total, mapping)]
+            entry_id = ledger.post_entry(s, office_id=office_id, currency=currency, transaction_date=as_of,
+                                         source="savings_fees", source_id=None, legs=legs,
+                                         description=f"savings periodic fees ({len(items)} accounts)")
+        inserts.extend({"account_id": r.id, "type": "fee", "transaction_date": as_of, "amount": Decimal(r.fee),
+                        "is_credit": False, "reversed": False, "journal_entry_id": entry_id,
+                        "description": "periodic fee"} for r in items)
+    s.execute(insert(SavingsTransaction), inserts)
+    s.execute(_MOVE_BALANCES, {"ids": [r.id for r in rows], "deltas": [-Decimal(r.fee) for r in rows]})
+    return len(rows)
+
+
 def run_interest_posting(rt: Runtime, tenant: TenantInfo, as_of: date, chunk: int = 1000,
                          created_by: int | None = None) -> RunResult:
     """Every active account of a tenant, one committed transaction per chunk (resumable: reruns post nothing)."""
@@ -297,5 +355,5 @@ def mark_dormancy(s: Session, as_of: date, account_ids: Sequence[int] | None = N
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-__all__ = ["Booking", "ChunkResult", "RunResult", "closing_bookings", "mark_dormancy", "post_interest_chunk",
-           "run_interest_posting"]
+__all__ = ["Booking", "ChunkResult", "RunResult", "charge_periodic_fees", "closing_bookings", "mark_dormancy",
+           "post_interest_chunk", "run_interest_posting"]

@@ -358,3 +358,36 @@ def test_product_change_applies_to_new_accounts_only(api: Api, client_id: int) -
     assert ok(api.get(f"/api/v1/savings-accounts/{before}"))["annual_interest_rate"] == "3.65"
     assert ok(api.get(f"/api/v1/savings-accounts/{after}"))["annual_interest_rate"] == "5"
     refused(api.put(f"/api/v1/savings-products/{product['id']}", {"gl_mappings": {"no_such_movement": 1}}), 422)
+
+
+def test_periodic_fees_are_charged_once_at_period_ends_and_reverse_cleanly(api: Api, client_id: int,
+                                                                           runtime: Runtime) -> None:
+    from datetime import date
+
+    from akiba.platform.db import commit
+    from akiba.savings.jobs import charge_periodic_fees
+
+    product = make_product(api, name="Fees", fees={"monthly_fee": "5", "annual_fee": "20"})
+    aid = open_account(api, client_id, product["id"])
+    poor = open_account(api, client_id, product["id"])  # no money: its fee is skipped, not forced
+    deposit(api, aid, "2024-01-05", "100")
+
+    def charge(day: date) -> int:
+        with runtime.session(api.tenant) as s:
+            charged = charge_periodic_fees(s, day)
+            commit(s)
+        return charged
+
+    assert charge(date(2024, 1, 30)) == 0  # not a month end
+    assert charge(date(2024, 1, 31)) == 1
+    assert charge(date(2024, 1, 31)) == 0  # already charged for that day
+    assert charge(date(2024, 12, 31)) == 1  # monthly 5 + annual 20
+    view = ok(api.get(f"/api/v1/savings-accounts/{aid}"))
+    assert view["balance"] == "70.00"
+    assert ok(api.get(f"/api/v1/savings-accounts/{poor}"))["balance"] == "0.00"
+    assert gl_balances(runtime, api)["4500"] == Decimal("-30.00")
+    january_fee = next(t for t in view["transactions"] if t["type"] == "fee")
+    ok(api.post(f"/api/v1/savings-accounts/{aid}/transactions/{january_fee['id']}/reverse", {}))
+    assert ok(api.get(f"/api/v1/savings-accounts/{aid}"))["balance"] == "75.00"
+    balances = gl_balances(runtime, api)
+    assert balances["4500"] == Decimal("-25.00") and balances["2100"] == Decimal("-75.00")

@@ -18,6 +18,7 @@ from akiba.platform.context import Principal
 from akiba.platform.provisioning import business_date
 from akiba.savings import jobs
 from akiba.savings.models import INTEREST_TYPES, SavingsAccount, SavingsProduct, SavingsTransaction, SavingsTransfer
+from akiba.savings.postings import legs_for
 from akiba.savings.schemas import CloseIn, PostInterestIn, ReverseCommand, TransactionIn, TransferIn
 from akiba.savings.service.common import (
     SOURCE,
@@ -161,9 +162,18 @@ def _reverse_one(s: Session, who: Principal, account: SavingsAccount, tx: Saving
     tx.reversed, tx.reversed_on, tx.reversal_reason = True, business_date(s), reason or None
     account.balance -= signed(tx)
     note_back_dating(account, tx.transaction_date)
-    if tx.journal_entry_id is None:  # its own entry (interest postings share batch entries and are not reversed)
-        ledger.reverse_entries_for_source(s, SOURCE, tx.id, reason=reason or f"reversal of savings transaction {tx.id}",
-                                          created_by=who.user_id)
+    reason = reason or f"reversal of savings transaction {tx.id}"
+    if tx.journal_entry_id is None:  # the transaction's own entry
+        ledger.reverse_entries_for_source(s, SOURCE, tx.id, reason=reason, created_by=who.user_id)
+        return
+    # A batch fee shares one entry with other accounts: post the mirror of this transaction's share only.
+    product = product_of(s, account)
+    mapping = ledger.product_mapping(s, "savings", product.id)
+    mirrored = [ledger.Leg(leg.gl_account_id, "credit" if leg.side == "debit" else "debit", leg.amount)
+                for leg in legs_for(tx.type, tx.amount, mapping)]
+    ledger.post_entry(s, office_id=account.office_id, currency=account.currency, transaction_date=tx.transaction_date,
+                      source=SOURCE, source_id=tx.id, legs=mirrored, reference=account.account_no,
+                      description=reason, created_by=who.user_id)
 
 
 @command("savings:reverse", resource="savings_account", payload=ReverseCommand)
