@@ -3,7 +3,7 @@
     python -m bench savings          # or: python bench/savings.py [--seconds 20] [--accounts 10000]
 
 1. Deposits: 4 concurrent HTTP clients post deposits to random accounts among 10K, against `akiba` served by
-   uvicorn with 4 worker processes; then pgbench TPC-B (scale 10, 4 clients, 4 threads) on the same embedded
+   uvicorn with min(4, CPUs) worker processes; then pgbench TPC-B (scale 10, 4 clients, 4 threads) on the same embedded
    server for the same duration. Prints both TPS and the ratio (target: at least 0.3).
 2. Interest: 100K accounts with a deposit each, one month of interest posted by the set-based batch
    (`akiba.savings.jobs.run_interest_posting`); prints accounts per second.
@@ -189,7 +189,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--interest-accounts", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     parser.add_argument("--port", type=int, default=8765)
     # Diagnosis: "none" runs the same deposits without journal entries, to show what the ledger's share is.
     parser.add_argument("--accounting", choices=["cash", "none"], default="cash")
