@@ -157,7 +157,7 @@ def run_chunk(rt: Runtime, tenant_id: str, chunk_id: int) -> None:
         chunk, run = row
         if chunk.status == "done" or run.status != "running":
             return
-        started = time.perf_counter()
+        started, began = time.perf_counter(), datetime.now(UTC)
         table_status = _TABLES[chunk.kind][1]
         ids = list(s.scalars(_LOCK[chunk.kind], {"first": chunk.first_id, "last": chunk.last_id or MAX_ID,
                                                  "status": table_status}))
@@ -166,7 +166,7 @@ def run_chunk(rt: Runtime, tenant_id: str, chunk_id: int) -> None:
         chunk.attempts += 1
         chunk.entities = len(closed)
         chunk.errors = [{"kind": chunk.kind, "id": i, "error": e[:500]} for i, e in sorted(errors.items())]
-        chunk.started_at = chunk.started_at or datetime.now(UTC)
+        chunk.started_at = began  # of the attempt that closed it
         chunk.finished_at = datetime.now(UTC)
         chunk.seconds = Decimal(f"{time.perf_counter() - started:.3f}")
         run_id = run.id

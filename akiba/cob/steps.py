@@ -203,7 +203,8 @@ def close_loans(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
             bucket = bucket_for(days, product.delinquency_buckets or [])
             accrued = Decimal(loan.accrued)
             if product.accounting_rule == "accrual_periodic":
-                target = quantize(Decimal(loan.earned), int(loan.digits), ROUND_HALF_EVEN)
+                # `accrued` counts interest settled before it was accrued (akiba.loans booked it as income then)
+                target = max(quantize(Decimal(loan.earned), int(loan.digits), ROUND_HALF_EVEN), accrued)
                 if target != accrued:
                     accruals[(loan.office_id, loan.currency, loan.product_id)].append(target - accrued)
                 accrued = target
