@@ -1,11 +1,15 @@
 """The close of one business day for a set of loans or savings accounts, set-based.
 
-Each step reads the whole set's state in a few queries, computes in Python, and writes with bulk statements;
-no query runs per loan. A loan whose own data makes the computation fail is answered in the errors (id ->
-message) and left out of the writes; the others are closed.
+Each step reads the whole set's state in a few queries (loans: one, aggregating the installments in SQL, so
+no installment row reaches Python), decides per entity in Python what needs the product's rules, and writes
+with bulk statements; no query runs per loan. A loan whose own data makes the computation fail is answered in
+the errors (id -> message) and left out of the writes; the others are closed. Loan accruals are staged, not
+posted: the run's final job posts the day's total (post_staged_accruals), so no chunk locks a ledger row.
 
     close_loans(s, ids, day) -> dict[int, str]       # errors by loan id
     close_savings(s, ids, day) -> dict[int, str]     # errors by account id
+    post_staged_accruals(s, day) -> int              # the final job's (and the inline close's) posting
+    accrued_through(day, rows, digits) -> Decimal    # the accrual rule in Python: the reference the SQL follows
 
 ``day`` is the business date being closed (D); the tenant's date afterwards is D+1, the date the arrears
 are measured at (CONTRACT.md: days in arrears at D+1 = D+1 minus the oldest unpaid due date before D+1).
@@ -150,6 +154,9 @@ def arrears_days(today: date, oldest: date | None, overdue: Decimal, tolerance: 
 
 def accrued_through(day: date, rows: Sequence[tuple[date, date, Decimal]], digits: int) -> Decimal:
     """Interest earned by the end of `day`: each installment's interest spread evenly over its days.
+
+    The close computes the same sum in SQL (_LOANS) and rounds it here the same way; loans' commands call this
+    one to true up a loan's accrual after a replay.
 
     Rounded half-even to the currency once per loan (the named rounding point), so the daily amounts are
     differences of rounded totals and add up to the scheduled interest exactly by the last due date.
