@@ -200,6 +200,9 @@ class LoanTransaction(TenantBase):
     penalties: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
     overpayment: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
     interest_waived: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)  # prepayment: unearned interest forgiven
+    # Accrual accounting: of the interest this transaction settled, what close of business had accrued already
+    # (credited to interest receivable rather than income); a reversal gives it back to the receivable.
+    interest_accrued: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
     charge_id: Mapped[int | None] = mapped_column(BigInteger)  # waive_charge: the charge waived
     payment_type: Mapped[str | None] = mapped_column(String(50))
     reference: Mapped[str | None] = mapped_column(String(100))

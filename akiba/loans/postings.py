@@ -3,7 +3,13 @@
 Cash accounting books income when money arrives: disbursement moves cash into the portfolio (disbursement fees
 kept back are fee income), a repayment moves cash back out of the portfolio and into income per its split, an
 overpayment becomes a liability to the borrower, a write-off moves the principal left to losses. Waivers post
-nothing under the cash rule: the interest or fee they forgive was never booked. Standard library only.
+nothing under the cash rule: the interest or fee they forgive was never booked.
+
+Accrual accounting (rule accrual_periodic) books interest as close of business earns it (receivable against
+income) and penalties when they are charged. A settlement then clears the receivable for what was booked and
+credits income only for interest not accrued yet, so nothing is income twice: `Accrued` says how much of the
+interest a transaction settles was accrued. Fees stay income when paid (close of business accrues none).
+Waivers and write-offs of booked amounts take them back out of income or into losses. Standard library only.
 """
 
 from __future__ import annotations
@@ -73,8 +79,67 @@ def refund(mapping: dict[str, int], amount: Decimal) -> list[Line]:
     return _lines(mapping, ("overpayment", "debit", amount), ("fund_source", "credit", amount))
 
 
-def legs_for(kind: str, mapping: dict[str, int], amounts: Amounts) -> list[Line]:
-    """The legs of a loan transaction by type; types that book nothing under cash accounting answer []."""
+@dataclass(frozen=True)
+class Accrued:
+    """Of a transaction's interest, what was receivable: paid (`interest`) and forgiven by a payoff (`forgiven`)."""
+
+    interest: Decimal = ZERO
+    forgiven: Decimal = ZERO
+
+
+def accrual_repayment(mapping: dict[str, int], paid: Amounts, accrued: Accrued) -> list[Line]:
+    """Cash in; accrued interest and every penalty (booked when charged) clear their receivables."""
+    return _lines(mapping,
+                  ("fund_source", "debit", paid.total),
+                  ("loan_portfolio", "credit", paid.principal),
+                  ("interest_receivable", "credit", accrued.interest + accrued.forgiven),
+                  ("interest_income", "credit", paid.interest - accrued.interest),
+                  ("interest_income", "debit", accrued.forgiven),
+                  ("fee_income", "credit", paid.fees),
+                  ("penalty_receivable", "credit", paid.penalties),
+                  ("overpayment", "credit", paid.overpayment))
+
+
+def accrual_waiver(mapping: dict[str, int], waived: Amounts, accrued: Accrued) -> list[Line]:
+    """Forgiving booked interest or penalties takes them back out of income; unbooked amounts post nothing."""
+    return _lines(mapping,
+                  ("interest_income", "debit", accrued.interest),
+                  ("interest_receivable", "credit", accrued.interest),
+                  ("penalty_income", "debit", waived.penalties),
+                  ("penalty_receivable", "credit", waived.penalties))
+
+
+def accrual_write_off(mapping: dict[str, int], written: Amounts, accrued: Accrued) -> list[Line]:
+    """Principal, accrued interest and penalties are lost; interest not accrued yet was never on the books."""
+    return _lines(mapping,
+                  ("losses_written_off", "debit", written.principal + accrued.interest + written.penalties),
+                  ("loan_portfolio", "credit", written.principal),
+                  ("interest_receivable", "credit", accrued.interest),
+                  ("penalty_receivable", "credit", written.penalties))
+
+
+def penalty_accrual(mapping: dict[str, int], amount: Decimal) -> list[Line]:
+    """Accrual accounting books a penalty as income when it is charged."""
+    return _lines(mapping, ("penalty_receivable", "debit", amount), ("penalty_income", "credit", amount))
+
+
+def interest_accrual(mapping: dict[str, int], amount: Decimal) -> list[Line]:
+    """Interest accrued (positive) or an accrual taken back (negative)."""
+    if amount < 0:
+        return _lines(mapping, ("interest_income", "debit", -amount), ("interest_receivable", "credit", -amount))
+    return _lines(mapping, ("interest_receivable", "debit", amount), ("interest_income", "credit", amount))
+
+
+def legs_for(kind: str, mapping: dict[str, int], amounts: Amounts, accrued: Accrued | None = None) -> list[Line]:
+    """The legs of a loan transaction by type under cash accounting, or under accrual accounting when `accrued`
+    is given; types that book nothing answer []."""
+    if accrued is not None:
+        if kind in ("repayment", "prepayment"):
+            return accrual_repayment(mapping, amounts, accrued)
+        if kind in ("waive_interest", "waive_charge"):
+            return accrual_waiver(mapping, amounts, accrued)
+        if kind == "write_off":
+            return accrual_write_off(mapping, amounts, accrued)
     if kind in ("repayment", "prepayment"):
         return repayment(mapping, amounts)
     if kind == "write_off":

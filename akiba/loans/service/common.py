@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
+from akiba.accounting.models import ProductGLMapping
+from akiba.cob.models import CobMark, LoanArrears
 from akiba.core.errors import DomainError, conflict, invalid, not_found
 from akiba.core.money import money_str
 from akiba.loans.dates import DueDateAdjuster
-from akiba.loans.models import Loan, LoanProduct
+from akiba.loans.models import Loan, LoanInstallment, LoanProduct
 from akiba.loans.schedule import ScheduleRequest, parse_schedule_request
+from akiba.loans.service.state import Accounting
 from akiba.platform.models import TenantSetting
+
+ONE_DAY = timedelta(days=1)
 
 
 def business_date(s: Session) -> date:
@@ -37,19 +42,53 @@ def get_loan(s: Session, loan_id: int) -> Loan:
     return loan
 
 
-def lock_loan(s: Session, loan_id: int) -> tuple[Loan, str, date]:
-    """The loan, row-locked so commands on one loan run one after the other, its accounting rule and the
-    tenant's business date: one statement."""
-    row = s.execute(
-        select(Loan, LoanProduct.accounting_rule, TenantSetting.business_date)
+def _locking_read(loan_id: int) -> Select[Any]:
+    """The loan row-locked, with its product's rule and GL mapping, the business date and close-of-business
+    state (the day it was last closed for, the interest it has accounted for) and its scheduled interest."""
+    mapping = (select(func.jsonb_object_agg(ProductGLMapping.movement, ProductGLMapping.gl_account_id))
+               .where(ProductGLMapping.product_type == "loan", ProductGLMapping.product_id == Loan.product_id)
+               .scalar_subquery())
+    recognised = select(LoanArrears.accrued_interest).where(LoanArrears.loan_id == Loan.id).scalar_subquery()
+    closed_for = (select(CobMark.closed_for).where(CobMark.kind == "loan", CobMark.entity_id == Loan.id)
+                  .scalar_subquery())
+    scheduled = (select(func.sum(LoanInstallment.interest)).where(LoanInstallment.loan_id == Loan.id)
+                 .scalar_subquery())
+    return (
+        select(Loan, LoanProduct.accounting_rule, TenantSetting.business_date, mapping, recognised, closed_for,
+               case((LoanProduct.accounting_rule == "accrual_periodic", scheduled)))
         .join(LoanProduct, LoanProduct.id == Loan.product_id)
         .join(TenantSetting, TenantSetting.id == 1)
         .where(Loan.id == loan_id)
         .with_for_update(of=Loan)
-    ).first()
+    )
+
+
+def behind(loan: Loan, closed_for: date | None, today: date) -> bool:
+    """Whether close of business has closed this loan before but not for the day before the business date.
+
+    As Fineract's inline COB: a loan never closed (disbursed since the last run, or a tenant that runs no
+    close) is not behind; the next run closes it as of its day, which catches up every state it keeps.
+    """
+    return loan.status == "active" and closed_for is not None and closed_for < today - ONE_DAY
+
+
+def lock_loan(s: Session, loan_id: int, inline_close: bool = True) -> tuple[Loan, Accounting, date]:
+    """The loan, row-locked so commands on one loan run one after the other, how it is accounted for and the
+    tenant's business date: one statement. A loan close of business has left behind is closed first (inline
+    close, akiba.cob.service.ensure_closed), then read again."""
+    row = s.execute(_locking_read(loan_id)).first()
     if row is None:
         raise not_found("loan", loan_id)
-    return row[0], row[1], row[2]
+    if inline_close and behind(row[0], row[5], row[2]):
+        from akiba.cob.service import ensure_closed
+
+        ensure_closed(s, loan_id)
+        row = s.execute(_locking_read(loan_id).execution_options(populate_existing=True)).first()
+        assert row is not None
+    loan, rule, today, mapping, recognised, closed_for, scheduled = row
+    accounting = Accounting(rule, {str(k): int(v) for k, v in mapping.items()} if mapping else None,
+                            Decimal(recognised or 0), Decimal(scheduled or 0), closed_for)
+    return loan, accounting, today
 
 
 def require_status(loan: Loan, *allowed: str) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from akiba.accounting.posting import Leg, post_entry
 from akiba.core.errors import invalid
 from akiba.core.money import ZERO, quantize
 from akiba.loans import postings
@@ -19,6 +21,7 @@ from akiba.loans.service.common import check_date, due_date_adjuster, lock_loan,
 from akiba.loans.service.products import product_charges
 from akiba.loans.service.replay import Event
 from akiba.loans.service.state import (
+    ACCRUAL_SOURCE,
     Books,
     apply,
     books_for,
@@ -102,8 +105,8 @@ def disburse_loan(s: Session, who: Principal, data: Disburse, loan_id: int | Non
     txn.fees = fees
     s.add(txn)
     s.flush()
-    books = books_for(loan, rule, who.user_id)
-    if rule != "none":
+    books = books_for(loan, rule, who.user_id, today)
+    if rule.rule != "none":
         books.post(s, txn, postings.disbursement(books.mapping(s), amount, fees))
     if not _auto_down_payment(s, loan, books, req, who):
         settle(loan, current_state(loan, load_installments(s, loan.id)))
@@ -134,12 +137,13 @@ def undo_disbursal(s: Session, who: Principal, data: Note, loan_id: int | None) 
     assert loan_id is not None
     loan, rule, today = lock_loan(s, loan_id)
     require_status(loan, "active", "overpaid")
-    books = books_for(loan, rule, who.user_id)
+    books = books_for(loan, rule, who.user_id, today)
     txns = s.scalars(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id,
                                                    LoanTransaction.reversed.is_(False)))
     for txn in txns:
         books.unpost(s, txn, "Disbursal undone")
         txn.reversed, txn.reversed_on = True, today
+    _undo_accruals(s, loan, books, today)
     s.execute(delete(LoanInstallment).where(LoanInstallment.loan_id == loan.id))
     s.execute(update(LoanCharge).where(LoanCharge.loan_id == loan.id).values(active=False))
     loan.status, loan.disbursed_on, loan.disbursed_principal, loan.last_event_date = "approved", None, None, None
@@ -147,3 +151,24 @@ def undo_disbursal(s: Session, who: Principal, data: Note, loan_id: int | None) 
     loan.fees_outstanding = loan.penalties_outstanding = loan.credit_balance = ZERO
     emit(s, "loan.disbursal_undone", "loan", loan.id, {"note": data.note})
     return loan_view(s, loan)
+
+
+def _undo_accruals(s: Session, loan: Loan, books: Books, today: date) -> None:
+    """Accrual accounting: with every transaction unposted, take back the interest close of business accrued
+    and the penalties booked when charged (their entries are shared by many loans, so they are not reversed)."""
+    if not books.accrual:
+        return
+    penalties = s.scalar(select(func.coalesce(func.sum(LoanCharge.amount), 0)).where(
+        LoanCharge.loan_id == loan.id, LoanCharge.penalty.is_(True), LoanCharge.active.is_(True),
+        LoanCharge.installment_n.is_not(None))) or ZERO
+    mapping = books.mapping(s)
+    lines = [*postings.interest_accrual(mapping, -books.receivable),
+             postings.Line(mapping["penalty_income"], "debit", Decimal(penalties)),
+             postings.Line(mapping["penalty_receivable"], "credit", Decimal(penalties))]
+    kept = [ln for ln in lines if ln.amount != 0]
+    if kept:
+        post_entry(s, office_id=loan.office_id, currency=loan.currency, transaction_date=today, source=ACCRUAL_SOURCE,
+                   source_id=loan.id, legs=[Leg(ln.gl_account_id, ln.side, ln.amount) for ln in kept],
+                   description=f"Loan {loan.id} accruals taken back: disbursal undone", created_by=books.created_by)
+    books.receivable = books.recognised = ZERO
+    books.save(s)

@@ -83,7 +83,7 @@ def repay(s: Session, who: Principal, data: Repayment, loan_id: int | None) -> d
     _check_money_date("transaction_date", data.transaction_date, loan, today)
     _check_amount_digits(data.amount, loan)
     txn = _new_transaction(s, loan, who, "repayment", data.transaction_date, data.amount, data)
-    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn))
+    _record(s, loan, books_for(loan, rule, who.user_id, today), txn, transaction_event(txn))
     emit(s, "loan.repayment", "loan", loan.id, {"transaction_id": txn.id, "amount": str(data.amount)})
     return transaction_view(txn, loan)
 
@@ -106,7 +106,7 @@ def prepay(s: Session, who: Principal, data: Prepayment, loan_id: int | None) ->
     if data.amount is not None and data.amount != quote.total:
         raise invalid("amount", f"the payoff amount on {data.transaction_date} is {quote.total}")
     txn = _new_transaction(s, loan, who, "prepayment", data.transaction_date, quote.total, data)
-    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn))
+    _record(s, loan, books_for(loan, rule, who.user_id, today), txn, transaction_event(txn))
     emit(s, "loan.prepaid", "loan", loan.id, {"transaction_id": txn.id, "amount": str(quote.total)})
     return transaction_view(txn, loan)
 
@@ -121,7 +121,7 @@ def waive_interest(s: Session, who: Principal, data: WaiveInterest, loan_id: int
     if data.amount > loan.interest_outstanding:
         raise invalid("amount", f"must not be above the interest outstanding {loan.interest_outstanding}")
     txn = _new_transaction(s, loan, who, "waive_interest", data.transaction_date, data.amount, data)
-    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn))
+    _record(s, loan, books_for(loan, rule, who.user_id, today), txn, transaction_event(txn))
     emit(s, "loan.interest_waived", "loan", loan.id, {"transaction_id": txn.id, "amount": str(txn.amount)})
     return transaction_view(txn, loan)
 
@@ -137,7 +137,7 @@ def installment_for(rows: list[LoanInstallment], due: date) -> int:
 @command("loans:add-charge", resource="loan", payload=ChargeAdd, status=201, permission="loans:update")
 def add_charge(s: Session, who: Principal, data: ChargeAdd, loan_id: int | None) -> dict[str, Any]:
     assert loan_id is not None
-    loan, rule, _today = lock_loan(s, loan_id)
+    loan, rule, today = lock_loan(s, loan_id)
     require_status(loan, "active")
     assert loan.disbursed_on is not None
     if data.due_date < loan.disbursed_on:
@@ -149,7 +149,9 @@ def add_charge(s: Session, who: Principal, data: ChargeAdd, loan_id: int | None)
                         installment_n=installment_for(rows, data.due_date))
     s.add(charge)
     s.flush()
-    apply(s, loan, books_for(loan, rule, who.user_id), charge_event(charge))
+    books = books_for(loan, rule, who.user_id, today)
+    apply(s, loan, books, charge_event(charge))
+    books.accrue_penalty(s, charge)
     emit(s, "loan.charge_added", "loan", loan.id, {"charge_id": charge.id, "amount": str(data.amount)})
     return charge_view(charge, loan.digits)
 
@@ -167,7 +169,7 @@ def waive_charge(s: Session, who: Principal, data: WaiveCharge, loan_id: int | N
         raise conflict("charge-not-waivable", f"charge {charge.id} is waived already or was paid at disbursement")
     charge.waived = True
     txn = _new_transaction(s, loan, who, "waive_charge", data.transaction_date, charge.amount, charge_id=charge.id)
-    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn, charge))
+    _record(s, loan, books_for(loan, rule, who.user_id, today), txn, transaction_event(txn, charge))
     emit(s, "loan.charge_waived", "loan", loan.id, {"charge_id": charge.id, "transaction_id": txn.id})
     return transaction_view(txn, loan)
 
@@ -181,7 +183,7 @@ def write_off(s: Session, who: Principal, data: WriteOff, loan_id: int | None) -
     if loan.last_event_date is not None and data.transaction_date < loan.last_event_date:
         raise invalid("transaction_date", f"must not precede the loan's latest event on {loan.last_event_date}")
     txn = _new_transaction(s, loan, who, "write_off", data.transaction_date, ZERO, data)
-    _record(s, loan, books_for(loan, rule, who.user_id), txn, transaction_event(txn))
+    _record(s, loan, books_for(loan, rule, who.user_id, today), txn, transaction_event(txn))
     loan.written_off_on = data.transaction_date
     emit(s, "loan.written_off", "loan", loan.id, {"transaction_id": txn.id, "principal": str(txn.principal)})
     return transaction_view(txn, loan)
@@ -196,7 +198,7 @@ def refund(s: Session, who: Principal, data: Refund, loan_id: int | None) -> dic
     if data.amount > loan.credit_balance:
         raise invalid("amount", f"must not be above the credit balance {loan.credit_balance}")
     txn = _new_transaction(s, loan, who, "refund", data.transaction_date, data.amount, data)
-    books_for(loan, rule, who.user_id).post_transaction(s, txn)
+    books_for(loan, rule, who.user_id, today).post_transaction(s, txn)
     loan.credit_balance -= data.amount
     if loan.credit_balance == 0:
         loan.status, loan.closed_on = "closed", data.transaction_date
@@ -238,7 +240,7 @@ def reverse_transaction(s: Session, who: Principal, data: ReverseTransaction, lo
     assert loan_id is not None
     loan, rule, today = lock_loan(s, loan_id)
     require_status(loan, "active", "overpaid", "closed", "written_off")
-    books = books_for(loan, rule, who.user_id)
+    books = books_for(loan, rule, who.user_id, today)
     txn = _reverse(s, loan, books, data.transaction_id, today)
     _replay_after(s, loan, books, txn.transaction_date, f"reversal of transaction {txn.id}")
     emit(s, "loan.transaction_reversed", "loan", loan.id, {"transaction_id": txn.id})
@@ -254,7 +256,7 @@ def adjust_transaction(s: Session, who: Principal, data: AdjustTransaction, loan
     require_status(loan, "active", "overpaid", "closed")
     _check_money_date("transaction_date", data.transaction_date, loan, today)
     _check_amount_digits(data.amount, loan)
-    books = books_for(loan, rule, who.user_id)
+    books = books_for(loan, rule, who.user_id, today)
     old = _reverse(s, loan, books, data.transaction_id, today)
     if old.type != "repayment":
         raise conflict("transaction-not-adjustable", "only repayments are adjusted; reverse the others")
@@ -293,8 +295,8 @@ def apply_overdue_penalties(s: Session, as_of: date, loan_ids: list[int] | None 
     for row in _overdue_candidates(s, as_of, loan_ids):
         by_loan.setdefault(row[0].loan_id, []).append(row)
     for loan_id, rows in by_loan.items():
-        loan, rule, _today = lock_loan(s, loan_id)
-        books = books_for(loan, rule, None)
+        loan, rule, today = lock_loan(s, loan_id, inline_close=False)  # close of business calls this
+        books = books_for(loan, rule, None, today)
         for installment, definition in rows:
             penalty_day = installment.due_date + timedelta(days=definition.grace_days + 1)
             if penalty_day > as_of:
@@ -311,6 +313,7 @@ def apply_overdue_penalties(s: Session, as_of: date, loan_ids: list[int] | None 
             s.add(charge)
             s.flush()
             apply(s, loan, books, charge_event(charge))
+            books.accrue_penalty(s, charge)
             charged += 1
     return charged
 

@@ -4,8 +4,10 @@ journal entries that follow a transaction's split."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from akiba.accounting.posting import Leg, post_entry, product_mapping, reverse_entries_for_source
@@ -17,13 +19,45 @@ from akiba.loans.service.replay import Event, LoanState, Split, Waived, apply_ev
 from akiba.loans.terms import DEFAULT_STRATEGY, Installment
 
 SOURCE = "loan_transaction"
+CHARGE_SOURCE = "loan_charge"
+ACCRUAL_SOURCE = "loan_accrual"
 REPLAYED_TYPES = ("repayment", "prepayment", "waive_interest", "waive_charge", "write_off")
-POSTING_TYPES = ("disbursement", "repayment", "prepayment", "write_off", "refund")
+POSTING_TYPES = ("disbursement", "repayment", "prepayment", "write_off", "refund", "waive_interest", "waive_charge")
+
+# The interest a loan has accounted for (accrued by close of business, or settled before it was accrued):
+# close of business keeps it in cob_loan_state and accrues only above it, so a command writes it back.
+_SAVE_RECOGNISED = text("""
+INSERT INTO cob_loan_state (loan_id, as_of, accrued_interest) VALUES (:loan_id, :as_of, :recognised)
+ON CONFLICT (loan_id) DO UPDATE SET accrued_interest = excluded.accrued_interest
+""")
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """What the locking read tells a command about posting: the product's rule and GL mapping and, under accrual
+    accounting, the interest the loan has accounted for, its scheduled interest and its last closed day."""
+
+    rule: str
+    mapping: dict[str, int] | None = None
+    recognised: Decimal = ZERO
+    scheduled_interest: Decimal = ZERO
+    closed_for: date | None = None
+
+
+def interest_settled(txn: LoanTransaction) -> Decimal:
+    """The interest a transaction took off the loan: paid, forgiven by a payoff, waived or written off."""
+    if txn.type in ("repayment", "prepayment"):
+        return txn.interest + txn.interest_waived
+    if txn.type in ("waive_interest", "write_off"):
+        return txn.interest
+    return ZERO
 
 
 @dataclass
 class Books:
-    """How one command posts: the product's rule and, fetched once when needed, its GL mapping."""
+    """How one command posts: the product's rule, its GL mapping (fetched once when needed) and, under accrual
+    accounting, the loan's accrued interest not yet settled (`receivable`) and the interest it has accounted
+    for (`recognised` = settled + receivable; never below what close of business accrued)."""
 
     rule: str
     product_id: int
@@ -31,6 +65,16 @@ class Books:
     currency: str
     created_by: int | None
     _mapping: dict[str, int] | None = field(default=None, repr=False)
+    loan_id: int = 0
+    recognised: Decimal = ZERO
+    receivable: Decimal = ZERO
+    closed_for: date | None = None
+    today: date | None = None
+    _saved: Decimal = ZERO
+
+    @property
+    def accrual(self) -> bool:
+        return self.rule == "accrual_periodic"
 
     def mapping(self, s: Session) -> dict[str, int]:
         if self._mapping is None:
@@ -44,21 +88,94 @@ class Books:
                    source=SOURCE, source_id=txn.id, legs=[Leg(ln.gl_account_id, ln.side, ln.amount) for ln in lines],
                    reference=txn.reference, description=f"Loan {txn.loan_id} {txn.type}", created_by=self.created_by)
 
+    def _accrued_part(self, txn: LoanTransaction) -> postings.Accrued:
+        """Of the interest the transaction settles, what the receivable holds: paid interest first."""
+        receivable = self.receivable
+        if txn.type in ("repayment", "prepayment"):
+            paid = min(txn.interest, receivable)
+            return postings.Accrued(paid, min(txn.interest_waived, receivable - paid))
+        return postings.Accrued(min(interest_settled(txn), receivable))
+
     def post_transaction(self, s: Session, txn: LoanTransaction) -> None:
         if self.rule == "none" or txn.type not in POSTING_TYPES or txn.type == "disbursement":
             return
         amounts = postings.Amounts(txn.principal, txn.interest, txn.fees, txn.penalties, txn.overpayment)
         if txn.type == "refund":
             amounts = postings.Amounts(principal=txn.amount)
-        self.post(s, txn, postings.legs_for(txn.type, self.mapping(s), amounts))
+        accrued = self._accrued_part(txn) if self.accrual else None
+        if accrued is not None:
+            txn.interest_accrued = accrued.interest + accrued.forgiven
+            self._settle(interest_settled(txn), txn.interest_accrued)
+        self.post(s, txn, postings.legs_for(txn.type, self.mapping(s), amounts, accrued))
+        self.save(s)
 
     def unpost(self, s: Session, txn: LoanTransaction, reason: str) -> None:
-        if self.rule != "none":
-            reverse_entries_for_source(s, SOURCE, txn.id, reason=reason, created_by=self.created_by)
+        if self.rule == "none":
+            return
+        reverse_entries_for_source(s, SOURCE, txn.id, reason=reason, created_by=self.created_by)
+        if self.accrual and txn.type in POSTING_TYPES:
+            self._settle(-interest_settled(txn), -txn.interest_accrued)
+            txn.interest_accrued = ZERO
+            self.save(s)
+
+    def _settle(self, settled: Decimal, from_receivable: Decimal) -> None:
+        # What was not accrued yet is accounted for now: close of business must not accrue it again.
+        self.receivable -= from_receivable
+        self.recognised += settled - from_receivable
+
+    def accrue_penalty(self, s: Session, charge: LoanCharge) -> None:
+        """Accrual accounting books a penalty as income when it is charged (its receivable clears when paid)."""
+        if not self.accrual or not charge.penalty or charge.amount == 0:
+            return
+        lines = postings.penalty_accrual(self.mapping(s), charge.amount)
+        post_entry(s, office_id=self.office_id, currency=self.currency, transaction_date=charge.charged_on,
+                   source=CHARGE_SOURCE, source_id=charge.id,
+                   legs=[Leg(ln.gl_account_id, ln.side, ln.amount) for ln in lines],
+                   description=f"Loan {charge.loan_id} penalty {charge.name}", created_by=self.created_by)
+
+    def true_up(self, s: Session, loan: Loan, rows: list[LoanInstallment]) -> None:
+        """After a replay: accrued interest is what close of business earned through its last closed day, or
+        what was settled if more; the difference (a reversal brings back interest earned) is posted here."""
+        if not self.accrual:
+            return
+        from akiba.cob.steps import accrued_through
+
+        earned = ZERO if self.closed_for is None else accrued_through(
+            self.closed_for, [(r.from_date, r.due_date, r.interest) for r in rows], loan.digits)
+        settled = sum((r.interest for r in rows), ZERO) - loan.interest_outstanding
+        difference = max(earned, settled) - self.recognised
+        if difference == 0:
+            return
+        lines = postings.interest_accrual(self.mapping(s), difference)
+        post_entry(s, office_id=self.office_id, currency=self.currency,
+                   transaction_date=self.closed_for or self.today or loan.last_event_date or date.today(),
+                   source=ACCRUAL_SOURCE, source_id=loan.id,
+                   legs=[Leg(ln.gl_account_id, ln.side, ln.amount) for ln in lines],
+                   description=f"Loan {loan.id} interest accrual adjusted", created_by=self.created_by)
+        self.receivable += difference
+        self.recognised += difference
+        self.save(s)
+
+    def save(self, s: Session) -> None:
+        """Write the loan's accounted-for interest back for close of business, if it moved."""
+        if self.accrual and self.recognised != self._saved:
+            s.execute(_SAVE_RECOGNISED, {"loan_id": self.loan_id, "as_of": self.today or date.today(),
+                                         "recognised": self.recognised})
+            self._saved = self.recognised
 
 
-def books_for(loan: Loan, rule: str, created_by: int | None) -> Books:
-    return Books(rule, loan.product_id, loan.office_id, loan.currency, created_by)
+def books_for(loan: Loan, accounting: Accounting | str, created_by: int | None, today: date | None = None) -> Books:
+    if isinstance(accounting, str):
+        accounting = Accounting(accounting)
+    books = Books(accounting.rule, loan.product_id, loan.office_id, loan.currency, created_by, accounting.mapping,
+                  loan_id=loan.id, closed_for=accounting.closed_for, today=today, _saved=accounting.recognised)
+    if books.accrual:
+        # Accounted for = settled + receivable; a loan accounted for less than it settled (booked before this
+        # rule) has nothing receivable.
+        settled = accounting.scheduled_interest - loan.interest_outstanding
+        books.recognised = max(accounting.recognised, settled)
+        books.receivable = books.recognised - settled
+    return books
 
 
 def load_installments(s: Session, loan_id: int) -> list[LoanInstallment]:
@@ -154,6 +271,8 @@ def apply(s: Session, loan: Loan, books: Books, event: Event, reason: str = "") 
     if fast:
         loan.last_event_date = max(d for d in (loan.last_event_date, event.on) if d is not None)
     settle(loan, state)
+    if not fast:
+        books.true_up(s, loan, rows)
     return Applied(state, not fast)
 
 
