@@ -19,7 +19,10 @@ from loan_factories import (
     set_business_date,
     submit,
 )
+from sqlalchemy import text
 
+from akiba.cob.service import ensure_closed
+from akiba.platform.db import commit
 from akiba.platform.runtime import Runtime
 from akiba.platform.tenancy import TenantInfo
 
@@ -333,3 +336,39 @@ def test_demo_loans_cover_every_state(api: Api, runtime: Runtime, tenant: Tenant
     assert any(s["days_in_arrears"] > 0 for s in summaries) and any(s["days_in_arrears"] == 0 for s in summaries)
     assert [x["group_id"] for x in loans if x["group_id"]] == [group]
     balances(api)  # the trial balance still balances
+
+
+def _closed_for(runtime: Runtime, tenant: TenantInfo, loan_id: int) -> date | None:
+    with runtime.session(tenant) as s:
+        value: date | None = s.scalar(text("SELECT closed_for FROM cob_marks WHERE kind = 'loan' AND entity_id = :l"),
+                                      {"l": loan_id})
+    return value
+
+
+def test_a_command_on_a_loan_left_behind_runs_its_close_of_business_first(api: Api, setup: dict[str, Any],
+                                                                         runtime: Runtime, tenant: TenantInfo) -> None:
+    product = make_product(api, name="Penalised", short_name="PEN", charges=[
+        {"name": "Late", "charge_time": "overdue_installment", "calculation": "flat", "amount": "5.00",
+         "penalty": True, "grace_days": 3}])
+    behind = active_loan(api, setup["client"], product["id"])["id"]
+    never_closed = active_loan(api, setup["client"], product["id"])["id"]
+    set_business_date(runtime, tenant, date(2024, 1, 21))
+    with runtime.session(tenant) as s:  # the batch closed 2024-01-20 for the first loan only
+        assert ensure_closed(s, behind) is True
+        commit(s)
+    set_business_date(runtime, tenant, date(2024, 2, 10))  # the closes of 2024-01-21..2024-02-09 have not run
+
+    paid = repay(api, behind, "20.00", "2024-02-10")
+    # the close of 2024-02-09 ran first: the penalty of the installment due 2024-02-01 (past 3 days' grace) was
+    # charged, so the repayment pays it first, and the loan is marked closed for 2024-02-09
+    assert (paid["penalties"], paid["interest"], paid["principal"]) == ("5.00", "10.00", "5.00")
+    assert _closed_for(runtime, tenant, behind) == date(2024, 2, 9)
+    assert [c["charged_on"] for c in _loan(api, behind)["charges"] if c["penalty"]] == ["2024-02-05"]
+    # a second command finds it closed: nothing is charged twice
+    assert repay(api, behind, "1.00", "2024-02-10")["penalties"] == "0.00"
+    assert sum(c["penalty"] for c in _loan(api, behind)["charges"]) == 1
+
+    # as Fineract's inline close: a loan close of business never reached is not behind; the next run closes it
+    untouched = repay(api, never_closed, "20.00", "2024-02-10")
+    assert (untouched["penalties"], untouched["interest"]) == ("0.00", "10.00")
+    assert _closed_for(runtime, tenant, never_closed) is None
