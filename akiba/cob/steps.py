@@ -173,11 +173,11 @@ def accrued_through(day: date, rows: Sequence[tuple[date, date, Decimal]], digit
 
 
 def _apply_penalties(s: Session, ids: list[int], day: date) -> None:
-    # The loans feature owns how a penalty enters a loan (charge row, replay of the installments); it charges
-    # once per installment and grace period, so a repeated close charges nothing twice.
-    from akiba.loans.service.payments import apply_overdue_penalties
+    # The loans feature owns how a penalty enters a loan (charge row, installments, balances, accrual entry);
+    # set-based for the chunk, once per installment and grace period, so a repeated close charges nothing twice.
+    from akiba.loans.service.penalties import apply_overdue_penalties_bulk
 
-    apply_overdue_penalties(s, day, ids)
+    apply_overdue_penalties_bulk(s, ids, day)
 
 
 def _product_rules(s: Session, product_ids: set[int]) -> dict[int, Any]:
