@@ -71,11 +71,11 @@ def _section_view(section: Section, sc: Scope) -> dict[str, Any]:
 
 
 def balance_sheet_report(s: Session, sc: Scope, as_of: date) -> dict[str, Any]:
-    year_start = date(as_of.year, 1, 1)
-    bs = balance_sheet(
-        queries.account_totals(s, currency=sc.currency, to=as_of, office_ids=sc.office_ids),
-        queries.account_totals(s, currency=sc.currency, to=year_start - timedelta(days=1), office_ids=sc.office_ids),
-    )
+    # Prior years end the day before 1 January; in year 1 there are none (date.min has no day before it).
+    prior_end = date(as_of.year, 1, 1) - timedelta(days=1) if as_of.year > 1 else None
+    prior = (queries.account_totals(s, currency=sc.currency, to=prior_end, office_ids=sc.office_ids)
+             if prior_end else [])
+    bs = balance_sheet(queries.account_totals(s, currency=sc.currency, to=as_of, office_ids=sc.office_ids), prior)
     return {
         "as_of": as_of, **sc.header(),
         "assets": _section_view(bs.assets, sc),

@@ -46,24 +46,8 @@ def _operations() -> dict[str, Any]:
 
 OPERATIONS = _operations()
 
-# 5xx found by this test in other features' code, each left to its owner (see the integration report).
-# xfail is not strict: once fixed, the operation shows as XPASS and its line here should go.
-KNOWN_5XX: dict[str, str] = {
-    "DELETE /api/v1/clients/{client_id}/identifiers/{identifier_id}":
-        "akiba.clients.api builds IdentifierRemove from an unchecked path id: identifier_id=0 raises "
-        "pydantic.ValidationError inside the endpoint (fix: Path(ge=1) on identifier_id)",
-    "POST /api/v1/loans/{loan_id}/transactions/{transaction_id}/adjust":
-        "akiba.loans.api builds AdjustTransaction from an unchecked path id: transaction_id=0 raises "
-        "pydantic.ValidationError inside the endpoint (fix: Path(ge=1) on transaction_id)",
-    "POST /api/v1/loans/{loan_id}/transactions/{transaction_id}/undo":
-        "akiba.loans.api builds ReverseTransaction from an unchecked path id: transaction_id=-1 raises "
-        "pydantic.ValidationError inside the endpoint (fix: Path(ge=1) on transaction_id)",
-    "PUT /api/v1/codes/{code_id}/values/{value_id}":
-        "akiba.org.api builds CodeValueUpdate from an unchecked path id: value_id=-1 raises "
-        "pydantic.ValidationError inside the endpoint (fix: Path(ge=1) on value_id)",
-    "GET /api/v1/accounting/balance-sheet":
-        "akiba.accounting.reports: as_of=0001-01-01 computes date(1, 1, 1) - 1 day: OverflowError",
-}
+# Operations with a known 5xx awaiting a fix, as "METHOD path": reason (xfail, not strict). Keep it empty.
+KNOWN_5XX: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
