@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from akiba.clients.models import Client, ClientIdentifier
@@ -207,11 +207,11 @@ def activate_client(s: Session, _: Principal, data: ActivateIn, client_id: int |
 
 @command("clients:close", resource="client", payload=CloseIn)
 def close_client(s: Session, _: Principal, data: CloseIn, client_id: int | None) -> ClientOut:
-    # Loans and savings will refuse the closure of a client with open accounts when they exist.
     assert client_id is not None
     client = get_client(s, client_id, lock=True)
     if client.status == "closed":
         raise _illegal(client, "closed")
+    _refuse_open_accounts(s, client.id)
     not_before(data.closed_on, client.activation_date or client.submitted_on, "closed_on",
                "the activation date" if client.activation_date else "the submission date")
     not_before(data.closed_on, client.reactivated_on, "closed_on", "the reactivation date")
@@ -221,6 +221,20 @@ def close_client(s: Session, _: Principal, data: CloseIn, client_id: int | None)
     client.closure_reason = data.reason
     emit(s, "client.closed", "client", client.id, {"closed_on": data.closed_on})
     return client_view(s, client, with_identifiers=True)
+
+
+def _refuse_open_accounts(s: Session, client_id: int) -> None:
+    """A client with a loan or savings account still open cannot leave (as in Fineract)."""
+    open_accounts = s.execute(text(
+        "SELECT (SELECT count(*) FROM loans WHERE client_id = :c"
+        "        AND status IN ('submitted', 'approved', 'active', 'overpaid')),"
+        "       (SELECT count(*) FROM savings_accounts WHERE client_id = :c"
+        "        AND status IN ('submitted', 'approved', 'active'))"
+    ), {"c": client_id}).one()
+    if open_accounts[0] or open_accounts[1]:
+        raise conflict("client-has-open-accounts",
+                       f"client {client_id} has {open_accounts[0]} open loans and {open_accounts[1]} open savings "
+                       "accounts; close them first")
 
 
 @command("clients:reactivate", resource="client", payload=ReactivateIn)
