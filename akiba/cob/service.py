@@ -42,6 +42,7 @@ from akiba.platform.db import commit
 from akiba.platform.models import TenantSetting
 from akiba.platform.runtime import Runtime
 from akiba.platform.tenancy import TenantInfo
+from akiba.reports.snapshot import snapshot_portfolio
 
 log = structlog.get_logger()
 DEFAULT_CHUNK_SIZE = 2000
@@ -195,6 +196,7 @@ def finish_run(rt: Runtime, tenant_id: str, run_id: int) -> None:
         if any(c.status != "done" for c in chunks):
             return
         post_staged_accruals(s, run.business_date)  # the day's accruals, all chunks' at once
+        snapshot_portfolio(s, run.business_date)  # so that historical PAR is a lookup, not a recomputation
         s.execute(update(TenantSetting).where(TenantSetting.id == 1, TenantSetting.business_date == run.business_date)
                   .values(business_date=run.business_date + ONE_DAY))
         run.status = "completed_with_errors" if any(c.errors for c in chunks) else "completed"
