@@ -117,3 +117,18 @@ def test_reading_a_loan_with_300_transactions_is_a_fixed_number_of_queries(app_c
         loan = _ok(api.get(f"/api/v1/loans/{big}"))
     assert len(loan["transactions"]) == 301
     assert len(big_queries) == len(small_queries) <= 10, big_queries
+
+
+def test_a_repayment_costs_ten_statements_or_fewer_with_one_commit(app_client: TestClient, runtime: Runtime) -> None:
+    tenant = new_tenant(runtime)
+    api = api_for(app_client, tenant)
+    loan_id = _active_loan(api, *_client_and_product(api))
+    who = _admin(tenant)
+    body = Repayment(transaction_date=date(2024, 2, 1), amount=Decimal("1.00"))
+    execute(runtime, who, "loans:repay", body, resource_id=loan_id)  # warm the caches, as a running server has them
+    with _count_queries(tenant.shard_url) as seen:
+        execute(runtime, who, "loans:repay", body, resource_id=loan_id)
+    assert len(seen) <= 10, "\n".join(seen)
+    assert sum(1 for sql in seen if sql.lstrip().upper().startswith("COMMIT")) <= 1
+    paid = [t for t in _ok(api.get(f"/api/v1/loans/{loan_id}"))["transactions"] if t["type"] == "repayment"]
+    assert [(t["amount"], t["interest"]) for t in paid] == [("1.00", "1.00"), ("1.00", "1.00")]

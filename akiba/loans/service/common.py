@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from akiba.accounting.models import ProductGLMapping
 from akiba.cob.models import CobMark, LoanArrears
@@ -42,8 +42,8 @@ def get_loan(s: Session, loan_id: int) -> Loan:
     return loan
 
 
-def _locking_read(loan_id: int) -> Select[Any]:
-    """The loan row-locked, with its product's rule and GL mapping, the business date and close-of-business
+def _locking_read(loan_id: int, installments: bool = False) -> Select[Any]:
+    """The loan (locked just before), with its product's rule and GL mapping, the business date and close-of-business
     state (the day it was last closed for, the interest it has accounted for) and its scheduled interest."""
     mapping = (select(func.jsonb_object_agg(ProductGLMapping.movement, ProductGLMapping.gl_account_id))
                .where(ProductGLMapping.product_type == "loan", ProductGLMapping.product_id == Loan.product_id)
@@ -51,16 +51,19 @@ def _locking_read(loan_id: int) -> Select[Any]:
     recognised = select(LoanArrears.accrued_interest).where(LoanArrears.loan_id == Loan.id).scalar_subquery()
     closed_for = (select(CobMark.closed_for).where(CobMark.kind == "loan", CobMark.entity_id == Loan.id)
                   .scalar_subquery())
-    scheduled = (select(func.sum(LoanInstallment.interest)).where(LoanInstallment.loan_id == Loan.id)
-                 .scalar_subquery())
-    return (
+    every = aliased(LoanInstallment)  # not the outer query's installments (auto-correlation would take them)
+    scheduled = select(func.sum(every.interest)).where(every.loan_id == Loan.id).correlate(Loan).scalar_subquery()
+    stmt = (
         select(Loan, LoanProduct.accounting_rule, TenantSetting.business_date, mapping, recognised, closed_for,
                case((LoanProduct.accounting_rule == "accrual_periodic", scheduled)))
         .join(LoanProduct, LoanProduct.id == Loan.product_id)
         .join(TenantSetting, TenantSetting.id == 1)
         .where(Loan.id == loan_id)
-        .with_for_update(of=Loan)
     )
+    if installments:  # one row per installment, the loan's columns repeated: still one round trip
+        stmt = (stmt.add_columns(LoanInstallment).outerjoin(LoanInstallment, LoanInstallment.loan_id == Loan.id)
+                .order_by(LoanInstallment.n))
+    return stmt
 
 
 def behind(loan: Loan, closed_for: date | None, today: date) -> bool:
@@ -74,21 +77,33 @@ def behind(loan: Loan, closed_for: date | None, today: date) -> bool:
 
 def lock_loan(s: Session, loan_id: int, inline_close: bool = True) -> tuple[Loan, Accounting, date]:
     """The loan, row-locked so commands on one loan run one after the other, how it is accounted for and the
-    tenant's business date: one statement. A loan close of business has left behind is closed first (inline
-    close, akiba.cob.service.ensure_closed), then read again."""
-    row = s.execute(_locking_read(loan_id)).first()
-    if row is None:
+    tenant's business date: two statements (the lock, then the read). A loan close of business has left behind
+    is closed first (inline close, akiba.cob.service.ensure_closed), then read again."""
+    loan, accounting, today, _ = _lock(s, loan_id, inline_close, installments=False)
+    return loan, accounting, today
+
+
+def lock_loan_with_installments(s: Session, loan_id: int) -> tuple[Loan, Accounting, date, list[LoanInstallment]]:
+    """`lock_loan` and the loan's installments in order, read by the same statement."""
+    return _lock(s, loan_id, True, installments=True)
+
+
+def _lock(s: Session, loan_id: int, inline_close: bool,
+          installments: bool) -> tuple[Loan, Accounting, date, list[LoanInstallment]]:
+    # The lock first, then the read: a statement that waited for the lock would still see every other table
+    # (installments, accrued interest) as they were before the command it waited for committed.
+    if s.scalar(select(Loan.id).where(Loan.id == loan_id).with_for_update()) is None:
         raise not_found("loan", loan_id)
-    if inline_close and behind(row[0], row[5], row[2]):
+    rows = s.execute(_locking_read(loan_id, installments)).all()
+    if inline_close and behind(rows[0][0], rows[0][5], rows[0][2]):
         from akiba.cob.service import ensure_closed
 
         ensure_closed(s, loan_id)
-        row = s.execute(_locking_read(loan_id).execution_options(populate_existing=True)).first()
-        assert row is not None
-    loan, rule, today, mapping, recognised, closed_for, scheduled = row
+        rows = s.execute(_locking_read(loan_id, installments).execution_options(populate_existing=True)).all()
+    loan, rule, today, mapping, recognised, closed_for, scheduled = rows[0][:7]
     accounting = Accounting(rule, {str(k): int(v) for k, v in mapping.items()} if mapping else None,
                             Decimal(recognised or 0), Decimal(scheduled or 0), closed_for)
-    return loan, accounting, today
+    return loan, accounting, today, [r[7] for r in rows if installments and r[7] is not None]
 
 
 def require_status(loan: Loan, *allowed: str) -> None:

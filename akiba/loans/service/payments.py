@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from akiba.core.errors import DomainError, conflict, invalid, not_found
 from akiba.core.money import ZERO, quantize
-from akiba.loans.allocation import component_due
+from akiba.loans.allocation import component_due, strategy_for
 from akiba.loans.models import Loan, LoanCharge, LoanInstallment, LoanProductCharge, LoanTransaction
 from akiba.loans.queries import charge_view, transaction_view
 from akiba.loans.schemas import (
@@ -29,8 +29,8 @@ from akiba.loans.schemas import (
     WaiveInterest,
     WriteOff,
 )
-from akiba.loans.service.common import check_date, lock_loan, require_status
-from akiba.loans.service.replay import Event, Outstanding, payoff_amounts
+from akiba.loans.service.common import check_date, lock_loan, lock_loan_with_installments, require_status
+from akiba.loans.service.replay import Event, Outstanding, apply_event, payoff_amounts
 from akiba.loans.service.state import (
     Books,
     apply,
@@ -39,8 +39,10 @@ from akiba.loans.service.state import (
     current_state,
     load_installments,
     record_split,
+    settle,
     transaction_event,
 )
+from akiba.loans.terms import DEFAULT_STRATEGY
 from akiba.platform.commands import command, emit
 from akiba.platform.context import Principal
 
@@ -78,14 +80,91 @@ def _check_amount_digits(amount: Decimal, loan: Loan) -> None:
 @command("loans:repay", resource="loan", payload=Repayment, status=201)
 def repay(s: Session, who: Principal, data: Repayment, loan_id: int | None) -> dict[str, Any]:
     assert loan_id is not None
-    loan, rule, today = lock_loan(s, loan_id)
+    loan, rule, today, rows = lock_loan_with_installments(s, loan_id)
     require_status(loan, "active", "overpaid")
     _check_money_date("transaction_date", data.transaction_date, loan, today)
     _check_amount_digits(data.amount, loan)
-    txn = _new_transaction(s, loan, who, "repayment", data.transaction_date, data.amount, data)
-    _record(s, loan, books_for(loan, rule, who.user_id, today), txn, transaction_event(txn))
+    books = books_for(loan, rule, who.user_id, today)
+    if loan.last_event_date is not None and data.transaction_date < loan.last_event_date:  # back-dated: replay
+        txn = _new_transaction(s, loan, who, "repayment", data.transaction_date, data.amount, data)
+        _record(s, loan, books, txn, transaction_event(txn))
+    else:
+        txn = _repay_in_one_write(s, loan, books, rows, who, data)
     emit(s, "loan.repayment", "loan", loan.id, {"transaction_id": txn.id, "amount": str(data.amount)})
     return transaction_view(txn, loan)
+
+
+# The repayment, its installments and the loan's totals in one statement (the split is computed before).
+_REPAY = text("""
+WITH txn AS (
+  INSERT INTO loan_transactions (loan_id, type, transaction_date, amount, principal, interest, fees, penalties,
+                                 overpayment, interest_waived, interest_accrued, payment_type, reference, note,
+                                 reversed, created_by)
+  VALUES (:loan_id, 'repayment', :on, :amount, :principal, :interest, :fees, :penalties, :overpayment, 0,
+          :interest_accrued, :payment_type, :reference, :note, false, :created_by)
+  RETURNING id
+), installments AS (
+  UPDATE loan_installments i
+     SET paid_principal = u.principal, paid_interest = u.interest, paid_fees = u.fees, paid_penalties = u.penalties,
+         in_advance = u.in_advance, late = u.late, paid_date = u.paid_date
+    FROM unnest(CAST(:ns AS integer[]), CAST(:principals AS numeric[]), CAST(:interests AS numeric[]),
+                CAST(:fees_paid AS numeric[]), CAST(:penalties_paid AS numeric[]), CAST(:in_advance AS numeric[]),
+                CAST(:lates AS numeric[]), CAST(:paid_dates AS date[]))
+         AS u(n, principal, interest, fees, penalties, in_advance, late, paid_date)
+   WHERE i.loan_id = :loan_id AND i.n = u.n
+), accounted AS (  -- accrual products: the interest the loan has accounted for, for close of business
+  INSERT INTO cob_loan_state (loan_id, as_of, accrued_interest)
+  SELECT :loan_id, CAST(:today AS date), :recognised WHERE CAST(:save_recognised AS boolean)
+  ON CONFLICT (loan_id) DO UPDATE SET accrued_interest = excluded.accrued_interest
+), loan AS (
+  UPDATE loans SET principal_outstanding = :principal_outstanding, interest_outstanding = :interest_outstanding,
+                   fees_outstanding = :fees_outstanding, penalties_outstanding = :penalties_outstanding,
+                   credit_balance = :credit_balance, status = :status, closed_on = :closed_on,
+                   written_off_on = :written_off_on, last_event_date = :last_event_date
+   WHERE id = :loan_id
+)
+SELECT id FROM txn
+""")
+
+
+def _repay_in_one_write(s: Session, loan: Loan, books: Books, rows: list[LoanInstallment], who: Principal,
+                        data: Repayment) -> LoanTransaction:
+    """A repayment dated on or after the loan's latest event: the split is computed first, then the transaction,
+    installments and loan are written by one statement (the ORM objects are detached so it writes nothing)."""
+    s.expunge(loan)
+    for row in rows:
+        s.expunge(row)
+    state = current_state(loan, rows)
+    before = list(state.rows)
+    strategy = strategy_for(loan.terms.get("transaction_processing_strategy") or DEFAULT_STRATEGY)
+    split = apply_event(state, Event("t0", "repayment", data.transaction_date, data.amount), strategy, loan.digits)
+    txn = LoanTransaction(loan_id=loan.id, type="repayment", transaction_date=data.transaction_date,
+                          amount=data.amount, interest_waived=ZERO, interest_accrued=ZERO, charge_id=None,
+                          payment_type=data.payment_type, reference=data.reference, note=data.note,
+                          reversed=False, reversed_on=None, created_by=who.user_id)
+    record_split(txn, split)
+    accrued = books.prepare(txn)
+    loan.last_event_date = max(d for d in (loan.last_event_date, data.transaction_date) if d is not None)
+    settle(loan, state)
+    changed = [row for old, row in zip(before, state.rows, strict=True) if old != row]
+    txn.id = s.execute(_REPAY, {
+        "loan_id": loan.id, "on": data.transaction_date, "amount": data.amount, "principal": txn.principal,
+        "interest": txn.interest, "fees": txn.fees, "penalties": txn.penalties, "overpayment": txn.overpayment,
+        "interest_accrued": txn.interest_accrued, "payment_type": txn.payment_type, "reference": txn.reference,
+        "note": txn.note, "created_by": txn.created_by,
+        "ns": [r.n for r in changed], "principals": [r.paid_principal for r in changed],
+        "interests": [r.paid_interest for r in changed], "fees_paid": [r.paid_fees for r in changed],
+        "penalties_paid": [r.paid_penalties for r in changed], "in_advance": [r.in_advance for r in changed],
+        "lates": [r.late for r in changed], "paid_dates": [r.paid_date for r in changed],
+        "principal_outstanding": loan.principal_outstanding, "interest_outstanding": loan.interest_outstanding,
+        "fees_outstanding": loan.fees_outstanding, "penalties_outstanding": loan.penalties_outstanding,
+        "credit_balance": loan.credit_balance, "status": loan.status, "closed_on": loan.closed_on,
+        "written_off_on": loan.written_off_on, "last_event_date": loan.last_event_date,
+        "today": books.today, "recognised": books.recognised, "save_recognised": books.unsaved,
+    }).scalar_one()
+    books.saved()
+    books.post_prepared(s, txn, accrued)
+    return txn
 
 
 def payoff_quote(s: Session, loan: Loan, on: date) -> Outstanding:

@@ -97,15 +97,23 @@ class Books:
         return postings.Accrued(min(interest_settled(txn), receivable))
 
     def post_transaction(self, s: Session, txn: LoanTransaction) -> None:
+        self.post_prepared(s, txn, self.prepare(txn))
+
+    def prepare(self, txn: LoanTransaction) -> postings.Accrued | None:
+        """Accrual accounting: how much of the transaction's interest the receivable holds (stored on it)."""
+        if not self.accrual or txn.type not in POSTING_TYPES or txn.type == "disbursement":
+            return None
+        accrued = self._accrued_part(txn)
+        txn.interest_accrued = accrued.interest + accrued.forgiven
+        self._settle(interest_settled(txn), txn.interest_accrued)
+        return accrued
+
+    def post_prepared(self, s: Session, txn: LoanTransaction, accrued: postings.Accrued | None) -> None:
         if self.rule == "none" or txn.type not in POSTING_TYPES or txn.type == "disbursement":
             return
         amounts = postings.Amounts(txn.principal, txn.interest, txn.fees, txn.penalties, txn.overpayment)
         if txn.type == "refund":
             amounts = postings.Amounts(principal=txn.amount)
-        accrued = self._accrued_part(txn) if self.accrual else None
-        if accrued is not None:
-            txn.interest_accrued = accrued.interest + accrued.forgiven
-            self._settle(interest_settled(txn), txn.interest_accrued)
         self.post(s, txn, postings.legs_for(txn.type, self.mapping(s), amounts, accrued))
         self.save(s)
 
@@ -155,6 +163,14 @@ class Books:
         self.receivable += difference
         self.recognised += difference
         self.save(s)
+
+    @property
+    def unsaved(self) -> bool:
+        return self.accrual and self.recognised != self._saved
+
+    def saved(self) -> None:
+        """The caller wrote `recognised` itself (in a statement of its own)."""
+        self._saved = self.recognised
 
     def save(self, s: Session) -> None:
         """Write the loan's accounted-for interest back for close of business, if it moved."""
