@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,6 +65,7 @@ class _Demo:
     def build(self) -> None:
         offices = self.offices()
         branches = {name: offices[name] for name in CITIES}
+        self.capital(branches)
         officers = {name: self.staff(office_id) for name, office_id in branches.items()}
         self.holidays(list(offices.values()))
         clients = {name: self.clients(office_id, name, officers[name]) for name, office_id in branches.items()}
@@ -82,6 +84,19 @@ class _Demo:
                 None)
             ids[name] = branch.id
         return ids
+
+    def capital(self, branches: dict[str, int]) -> None:
+        """Each branch starts with paid-in capital as cash, so lending does not drive the cash account negative."""
+        from akiba.accounting.schemas import LineIn, OpeningBalancesCreate
+        from akiba.accounting.service import import_opening_balances
+
+        for office_id in branches.values():
+            import_opening_balances(self.s, self.who, OpeningBalancesCreate(
+                office_id=office_id, transaction_date=self.days_ago(2 * 365 + 180),
+                currency=self.who.tenant.base_currency, reference="DEMO-CAPITAL",
+                lines=[LineIn(gl_code="1110", debit=Decimal("750000")),
+                       LineIn(gl_code="3100", credit=Decimal("750000"))],
+            ), None)
 
     def staff(self, office_id: int) -> list[int]:
         from akiba.org.schemas import StaffCreate
