@@ -201,6 +201,7 @@ def main() -> None:
         rt = Runtime(Settings(home=home, token_rate_limit_per_minute=100_000), control_url)
         create_tenant(rt, "bench", "Bench", PASSWORD)
         port = _free_port()
+        dispose_engines()  # a forked server must not share the pool's connections with this process
         server = mp.Process(target=_serve, args=(str(home), control_url, port), daemon=True)
         server.start()
         base = f"http://127.0.0.1:{port}"
