@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from akiba.clients.groups import get_group
+from akiba.clients.service import get_client
 from akiba.core.errors import DomainError, invalid
 from akiba.core.money import money_str
 from akiba.loans import queries
@@ -230,6 +232,7 @@ def list_loans(request: Request, page: Annotated[Page, Depends(page_params)],
 def client_loans(request: Request, client_id: int, page: Annotated[Page, Depends(page_params)],
                  who: Principal = require("loans:read")) -> dict[str, Any]:
     with runtime(request).session(who.tenant) as s:
+        get_client(s, client_id)  # an unknown client is a 404, not an empty list
         return queries.list_loans(s, page, client_id=client_id)
 
 
@@ -237,4 +240,5 @@ def client_loans(request: Request, client_id: int, page: Annotated[Page, Depends
 def group_loans(request: Request, group_id: int, page: Annotated[Page, Depends(page_params)],
                 who: Principal = require("loans:read")) -> dict[str, Any]:
     with runtime(request).session(who.tenant) as s:
+        get_group(s, group_id, "group")
         return queries.list_loans(s, page, group_id=group_id)
