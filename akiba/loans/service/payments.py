@@ -127,13 +127,11 @@ SELECT id FROM txn
 """)
 
 
-def _repay_in_one_write(s: Session, loan: Loan, books: Books, rows: list[LoanInstallment], who: Principal,
+def _repay_in_one_write(s: Session, loan: Loan, books: Books, rows: list[Any], who: Principal,
                         data: Repayment) -> LoanTransaction:
     """A repayment dated on or after the loan's latest event: the split is computed first, then the transaction,
-    installments and loan are written by one statement (the ORM objects are detached so it writes nothing)."""
+    installments and loan are written by one statement (the loan is detached so the ORM writes nothing)."""
     s.expunge(loan)
-    for row in rows:
-        s.expunge(row)
     state = current_state(loan, rows)
     before = list(state.rows)
     strategy = strategy_for(loan.terms.get("transaction_processing_strategy") or DEFAULT_STRATEGY)
