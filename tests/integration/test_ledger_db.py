@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -272,3 +272,35 @@ def test_any_postings_and_reversals_keep_the_ledger_consistent(runtime: Runtime,
             "GROUP BY gl_account_id, currency")).tuples().all())
         assert by_lines == by_balances
         s.rollback()
+
+
+def test_post_entry_is_one_statement_and_a_refusal_leaves_the_transaction_usable(
+        runtime: Runtime, tenant: TenantInfo, office_id: int) -> None:
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    with runtime.session(tenant) as s:
+        cash, portfolio = _gl(s, "1110"), _gl(s, "1210")
+        s.execute(text("SELECT 1"))  # the transaction (and its search_path) is begun before counting
+        engine = s.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            entry = post_entry(s, office_id=office_id, currency="USD", transaction_date=date(2024, 1, 5),
+                               source="manual", source_id=None,
+                               legs=[Leg(portfolio, "debit", D("12.34")), Leg(cash, "credit", D("12.34"))])
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert len(seen) == 1, seen
+        with pytest.raises(DomainError) as refused:
+            post_entry(s, office_id=999999, currency="USD", transaction_date=date(2024, 1, 5), source="manual",
+                       source_id=None, legs=[Leg(portfolio, "debit", D("1")), Leg(cash, "credit", D("1"))])
+        assert refused.value.type == "validation-error"
+        commit(s)  # the refusal inserted nothing and did not fail the transaction
+    with runtime.session(tenant) as s:
+        assert s.scalar(text("SELECT count(*) FROM journal_entries")) == 1
+        assert _balance(s, "1210") == (D("12.34"), D("0"))
+        assert s.scalar(text("SELECT sum(amount) FROM journal_lines WHERE entry_id = :e"), {"e": entry}) == D("24.68")
+        options = s.scalar(text("SELECT reloptions FROM pg_class WHERE oid = 'gl_daily_balances'::regclass"))
+        assert "fillfactor=50" in options
