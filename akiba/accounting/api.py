@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import select
@@ -34,11 +34,10 @@ from akiba.accounting.schemas import (
 )
 from akiba.core.errors import invalid
 from akiba.platform.commands import execute
-from akiba.platform.context import Principal, require, runtime
+from akiba.platform.context import IdemKey, Principal, require, runtime
 from akiba.platform.pagination import Page, page_params, paginate
 
 router = APIRouter(prefix="/api/v1", tags=["accounting"])
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 Format = Annotated[Literal["json", "csv"], Query()]
 CurrencyQ = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")]
 OfficeQ = Annotated[int | None, Query(ge=1)]

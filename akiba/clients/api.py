@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from akiba.clients import groups, queries
@@ -33,11 +33,10 @@ from akiba.clients.schemas import (
 )
 from akiba.clients.service import IdentifierRemove
 from akiba.platform.commands import execute
-from akiba.platform.context import Principal, require, runtime
+from akiba.platform.context import IdemKey, Principal, require, runtime
 from akiba.platform.pagination import Page, page_params, paginate
 
 router = APIRouter(prefix="/api/v1", tags=["clients"])
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 Status = Literal["pending", "active", "closed"]
 PageDep = Annotated[Page, Depends(page_params)]
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from akiba.cob import service
 from akiba.platform.commands import command, execute
-from akiba.platform.context import Principal, PrincipalDep, require, runtime
+from akiba.platform.context import IdemKey, Principal, PrincipalDep, require, runtime
 from akiba.platform.provisioning import business_date
 
 router = APIRouter(prefix="/api/v1", tags=["close of business"])
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 class BusinessDate(BaseModel):

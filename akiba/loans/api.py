@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -41,7 +41,7 @@ from akiba.loans.schemas import (
 )
 from akiba.loans.service import applications, common, disbursement, payments, products
 from akiba.platform.commands import execute
-from akiba.platform.context import Principal, require, runtime
+from akiba.platform.context import IdemKey, Principal, require, runtime
 from akiba.platform.pagination import Page, page_params, paginate
 
 # The command modules register their commands on import.
@@ -67,7 +67,6 @@ def schedule_preview(
 
 # --- products ---------------------------------------------------------------------------------------------------
 
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 @router.post("/loan-products", status_code=201)

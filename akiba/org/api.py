@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -29,11 +29,10 @@ from akiba.org.schemas import (
     WorkingDaysOut,
 )
 from akiba.platform.commands import execute
-from akiba.platform.context import Principal, require, runtime
+from akiba.platform.context import IdemKey, Principal, require, runtime
 from akiba.platform.pagination import Page, page_params, paginate
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 @router.post("/offices", status_code=201, response_model=OfficeOut)

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from akiba.core.errors import DomainError
@@ -23,11 +23,10 @@ from akiba.platform.admin_service import (
     UserUpdate,
 )
 from akiba.platform.commands import REGISTRY, checker_permission, execute
-from akiba.platform.context import Principal, PrincipalDep, require, runtime
+from akiba.platform.context import IdemKey, Principal, PrincipalDep, require, runtime
 from akiba.platform.pagination import Page, page_params
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 PageDep = Annotated[Page, Depends(page_params)]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 BigId = Annotated[int, Path(ge=1, le=9_223_372_036_854_775_807)]

@@ -46,6 +46,8 @@ def current_tenant(
 
 
 TenantDep = Annotated[TenantInfo, Depends(current_tenant)]
+# The header by which a retried command returns its first answer (CONTRACT.md).
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 def _bearer(request: Request) -> str:

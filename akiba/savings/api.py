@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from akiba.platform.commands import execute
-from akiba.platform.context import Principal, require, runtime
+from akiba.platform.context import IdemKey, Principal, require, runtime
 from akiba.platform.pagination import Page, page_params, paginate
 from akiba.savings import queries, service
 from akiba.savings.models import SavingsAccount, SavingsProduct
@@ -35,7 +35,6 @@ from akiba.savings.schemas import (
 from akiba.savings.service.common import account_summary, product_of
 
 router = APIRouter(prefix="/api/v1", tags=["savings"])
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 # --- products -------------------------------------------------------------------------------------------------
