@@ -1,7 +1,7 @@
 """savings: overdraft interest (an account's overdraft rate, two transaction types for charging and refunding it)
 
-Revision ID: t0011
-Revises: t0010
+Revision ID: t0012
+Revises: t0011
 
 Why: interest on negative balances was configured on products but never charged. The rate is copied onto the
 account when it opens, like the credit interest terms, so a later product change does not rewrite the terms of
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "t0011"
-down_revision: str | Sequence[str] | None = "t0010"
+revision: str = "t0012"
+down_revision: str | Sequence[str] | None = "t0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
