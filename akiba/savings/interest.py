@@ -15,6 +15,18 @@ The rules are CONTRACT.md's "Savings interest, precisely":
   earning balances (so a negative day offsets a positive one, and the minimum balance and the rate tier
   are judged on the average).
 
+Overdraft interest (``overdraft_rate``, as Fineract and banks charge it), on the same walk:
+
+- A day's overdraft interest is minus that day's closing balance, when it is negative, x ``overdraft_rate``
+  / 100 / ``days_in_year``, kept unrounded: the daily balance method whatever ``calculation`` says (an
+  overdraft is charged for each day it is drawn, not on an average that a later deposit would offset).
+- It is simple within a posting period and charged at the posting period's end: the period's sum, rounded
+  to ``digits`` with ``rounding``, is posted on the period end as a debit, after that day's interest, so it
+  costs from the next day (overdraft interest compounds at posting, as credit interest compounds at least
+  at posting). Credit interest and overdraft interest of one period are posted gross, each on its own,
+  never netted: one is an expense of the institution, the other its income.
+- The minimum balance for interest and the rate tiers are credit-interest terms; they do not apply to it.
+
 Choices the contract leaves open, made here:
 
 - The first posting and compounding periods run from the activation date to the first calendar period
@@ -24,10 +36,10 @@ Choices the contract leaves open, made here:
 - ``min_balance_for_interest`` and ``rate_tiers`` apply to the earning balance (the period's average for
   ``average_daily_balance``). A tier's rate applies to the whole balance, not to a slice of it; balances
   below the lowest tier earn ``annual_rate``.
-- Movements flagged ``is_interest_posting`` and dated from ``activation_date`` on are ignored: the engine
-  recomputes every posting from the start and lets each recomputed posting feed later balances. What the
-  ledger actually posted comes in as ``already_posted`` and only differences go out, dated by the caller
-  (never an edit of the past). So the account's whole ledger can be passed as it is.
+- Movements flagged ``is_interest_posting`` (credit or overdraft interest) and dated from ``activation_date``
+  on are ignored: the engine recomputes every posting from the start and lets each recomputed posting feed
+  later balances. What the ledger actually posted comes in as ``already_posted`` and only differences go
+  out, dated by the caller (never an edit of the past). So the account's whole ledger can be passed as it is.
 - Every movement dated before ``activation_date`` (interest postings included) forms the opening balance.
   Since nothing but the balance crosses a posting period end, a caller may resume from the day after a
   posting period end with the same ledger and get the same later postings as a run from activation
@@ -39,7 +51,8 @@ Choices the contract leaves open, made here:
 API::
 
     InterestSettings(annual_rate, calculation, compounding, posting, days_in_year,
-                     min_balance_for_interest=None, rate_tiers=(), digits=2, rounding="HALF_EVEN")
+                     min_balance_for_interest=None, rate_tiers=(), digits=2, rounding="HALF_EVEN",
+                     overdraft_rate=None)
     RateTier(min_balance, annual_rate)                       # rates are percentages: Decimal("5") is 5 %
     Movement(date, amount, is_interest_posting=False)       # deposits +, withdrawals and fees -
     posting_period_ends(start, end, posting) -> list[date]
@@ -47,15 +60,23 @@ API::
     accrued_not_posted(settings, movements, activation_date, as_of) -> Decimal
     interest_postings_due(settings, movements, activation_date, as_of, already_posted) -> list[PostingAdjustment]
     closure_interest(settings, movements, activation_date, closed_on, already_posted) -> list[PostingAdjustment]
+    postings_due(settings, movements, activation_date, as_of, posted_interest, posted_overdraft) -> DuePostings
+    closure_postings(settings, movements, activation_date, closed_on, posted_interest, posted_overdraft)
+        -> DuePostings
+    overdraft_interest(runs, annual_rate, days_in_year) -> Decimal   # unrounded, for (days, balance) runs
 
-    InterestResult(periods: tuple[PostingPeriodInterest, ...], closing_balance); .postings; .accrued_not_posted
-    PostingPeriodInterest(period_start, period_end, amount, unrounded, compounding, complete)
+    InterestResult(periods: tuple[PostingPeriodInterest, ...], closing_balance); .postings; .accrued_not_posted;
+        .overdraft_postings; .overdraft_accrued_not_posted
+    PostingPeriodInterest(period_start, period_end, amount, unrounded, compounding, complete,
+                          overdraft=0, overdraft_unrounded=0)
+    DuePostings(interest: list[PostingAdjustment], overdraft: list[PostingAdjustment])
     CompoundingInterest(start, end, interest)                # unrounded
     PostingAdjustment(period_end, amount_due, already_posted, difference)
 """
 
 from __future__ import annotations
 
+import copy
 import decimal
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -99,6 +120,8 @@ class InterestSettings:
     rate_tiers: tuple[RateTier, ...] = ()
     digits: int = 2
     rounding: str = "HALF_EVEN"
+    # Nominal annual percentage charged on negative end-of-day balances; None (or 0) charges nothing.
+    overdraft_rate: Decimal | None = None
 
     def __post_init__(self) -> None:
         _check_choice("calculation", self.calculation, _CALCULATIONS)
@@ -109,6 +132,8 @@ class InterestSettings:
         for tier in self.rate_tiers:
             _check_rate("rate tier annual_rate", tier.annual_rate)
             _check_decimal("rate tier min_balance", tier.min_balance)
+        if self.overdraft_rate is not None:
+            _check_rate("overdraft_rate", self.overdraft_rate)
         if self.min_balance_for_interest is not None:
             _check_decimal("min_balance_for_interest", self.min_balance_for_interest)
         if len({tier.min_balance for tier in self.rate_tiers}) != len(self.rate_tiers):
@@ -143,7 +168,8 @@ class PostingPeriodInterest:
     """One posting period: ``amount`` is the rounded posting, ``unrounded`` the exact sum it rounds.
 
     ``complete`` is False for a trailing period still running at ``up_to``; its amount is then only what
-    would be posted if it ended that day.
+    would be posted if it ended that day. ``overdraft`` is the period's overdraft interest charge, rounded
+    the same way (``overdraft_unrounded`` the exact sum), zero without an overdraft rate.
     """
 
     period_start: date
@@ -152,6 +178,8 @@ class PostingPeriodInterest:
     unrounded: Decimal
     compounding: tuple[CompoundingInterest, ...]
     complete: bool
+    overdraft: Decimal = ZERO
+    overdraft_unrounded: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -173,6 +201,18 @@ class InterestResult:
             return self.periods[-1].unrounded
         return ZERO
 
+    @property
+    def overdraft_postings(self) -> dict[date, Decimal]:
+        """The overdraft interest charged for each complete period, by period end (zeros left out)."""
+        return {p.period_end: p.overdraft for p in self.periods if p.complete and p.overdraft}
+
+    @property
+    def overdraft_accrued_not_posted(self) -> Decimal:
+        """Unrounded overdraft interest of the trailing period that has not reached its posting day."""
+        if self.periods and not self.periods[-1].complete:
+            return self.periods[-1].overdraft_unrounded
+        return ZERO
+
 
 @dataclass(frozen=True)
 class PostingAdjustment:
@@ -182,6 +222,15 @@ class PostingAdjustment:
     amount_due: Decimal
     already_posted: Decimal
     difference: Decimal
+
+
+@dataclass(frozen=True)
+class DuePostings:
+    """What to post now: credit interest differences and overdraft interest differences (a positive overdraft
+    difference is a further charge, a negative one gives back an over-charge)."""
+
+    interest: list[PostingAdjustment]
+    overdraft: list[PostingAdjustment]
 
 
 def posting_period_ends(start: date, end: date, posting: str) -> list[date]:
@@ -236,6 +285,53 @@ def closure_interest(
     """Like ``interest_postings_due`` at ``closed_on``, with the running period posted at closure."""
     result = _compute(settings, movements, activation_date, closed_on, post_at_end=True)
     return _adjustments(result.postings, already_posted or {}, closed_on)
+
+
+def postings_due(
+    settings: InterestSettings,
+    movements: Iterable[Movement],
+    activation_date: date,
+    as_of: date,
+    posted_interest: Mapping[date, Decimal],
+    posted_overdraft: Mapping[date, Decimal],
+) -> DuePostings:
+    """``interest_postings_due`` for both kinds of interest from one walk: ``posted_overdraft`` maps a period
+    end to the overdraft interest charged for it so far (positive), like ``posted_interest`` for credit."""
+    result = compute_interest(settings, movements, activation_date, as_of)
+    return DuePostings(_adjustments(result.postings, posted_interest, as_of),
+                       _adjustments(result.overdraft_postings, posted_overdraft, as_of))
+
+
+def closure_postings(
+    settings: InterestSettings,
+    movements: Iterable[Movement],
+    activation_date: date,
+    closed_on: date,
+    posted_interest: Mapping[date, Decimal],
+    posted_overdraft: Mapping[date, Decimal],
+) -> DuePostings:
+    """Like ``postings_due`` at ``closed_on``, with the running period posted (and charged) at closure."""
+    result = _compute(settings, movements, activation_date, closed_on, post_at_end=True)
+    return DuePostings(_adjustments(result.postings, posted_interest, closed_on),
+                       _adjustments(result.overdraft_postings, posted_overdraft, closed_on))
+
+
+def overdraft_interest(runs: Iterable[tuple[int, Decimal]], annual_rate: Decimal, days_in_year: int) -> Decimal:
+    """Unrounded overdraft interest of (days, end-of-day balance) runs: only negative balances cost.
+
+    The numerators (-balance x rate x days) are summed exactly and divided once, so splitting a run in two
+    changes nothing. The caller rounds (once per posting period).
+    """
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        ctx.rounding = decimal.ROUND_HALF_EVEN
+        overdrawn_days = ZERO  # sum of -balance x days over the overdrawn runs
+        for days, balance in runs:
+            if balance < 0:
+                overdrawn_days -= balance * days
+        if overdrawn_days == 0 or annual_rate == 0:
+            return ZERO
+        return overdrawn_days * annual_rate / (_HUNDRED * days_in_year)
 
 
 # --- the engine -----------------------------------------------------------------------------------------
@@ -308,14 +404,28 @@ def _posting_periods(posting: str, start: date, end: date, post_at_end: bool) ->
 def _posting_period(
     settings: InterestSettings, balances: _Balances, start: date, end: date, complete: bool
 ) -> PostingPeriodInterest:
+    overdraft_unrounded = _overdraft_of_period(settings, balances, start, end)
     if settings.compounding == "daily":
         compounded, details = _daily_compounding(settings, balances, start, end)
     else:
         compounded, details = _periodic_compounding(settings, balances, start, end)
-    amount = quantize(compounded, settings.digits, rounding_mode(settings.rounding))
+    mode = rounding_mode(settings.rounding)
+    amount = quantize(compounded, settings.digits, mode)  # named point: credit interest per posting period
+    overdraft = quantize(overdraft_unrounded, settings.digits, mode)  # named point: overdraft interest per period
     if complete:
-        balances.balance += amount  # posted after the day's interest: earns from the next day
-    return PostingPeriodInterest(start, end, amount, compounded, tuple(details), complete)
+        # Both posted after the day's interest: they earn (or cost) from the next day.
+        balances.balance += amount - overdraft
+    return PostingPeriodInterest(start, end, amount, compounded, tuple(details), complete, overdraft,
+                                 overdraft_unrounded)
+
+
+def _overdraft_of_period(settings: InterestSettings, balances: _Balances, start: date, end: date) -> Decimal:
+    """Overdraft interest of a posting period, read through a copy of the walker so that the walker itself is
+    left at the period's start for credit interest: both see the same end-of-day balances."""
+    if not settings.overdraft_rate:
+        return ZERO
+    ahead = copy.copy(balances)  # shares the (never mutated) movement lists; its own position and balance
+    return overdraft_interest(ahead.runs(start, end), settings.overdraft_rate, settings.days_in_year)
 
 
 def _periodic_compounding(
