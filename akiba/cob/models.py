@@ -1,6 +1,6 @@
 """Tables of close of business: runs, their chunks, what each loan/account was closed for, loan arrears state.
 
-The migrations t0006 and t0009 create exactly these tables; keep the two in agreement.
+The migrations t0006, t0009 and t0011 create exactly these tables; keep the two in agreement.
 
 Why a separate ``cob_marks`` table rather than a ``closed_for`` column on loans and savings accounts: the close
 writes its mark in the same transaction as its postings, and a mark table keeps that write away from the rows
@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Text,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -104,6 +106,8 @@ class LoanArrears(TenantBase):
     overdue_amount: Mapped[Decimal] = mapped_column(MONEY, default=0)
     bucket: Mapped[str | None] = mapped_column(String(50))
     accrued_interest: Mapped[Decimal] = mapped_column(MONEY, default=0)
+    # Arrears at or above the product's non_accrual_after_days: the close accrues nothing until it is current.
+    non_accrual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DelinquencyHistory(TenantBase):

@@ -21,13 +21,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from akiba.accounting import posting as ledger
-from akiba.core.money import ZERO, quantize
+from akiba.core.money import ZERO, money_str, quantize
 
 ONE_DAY = timedelta(days=1)
 ACCRUAL_SOURCE = "cob_accrual"
@@ -55,7 +55,8 @@ WITH inst AS (
    GROUP BY i.loan_id
 )
 SELECT l.id, l.product_id, l.office_id, l.currency, l.digits, s.bucket AS previous_bucket,
-       COALESCE(s.accrued_interest, 0) AS accrued, inst.oldest, COALESCE(inst.overdue, 0) AS overdue,
+       COALESCE(s.non_accrual, false) AS was_non_accrual, COALESCE(s.accrued_interest, 0) AS accrued,
+       inst.oldest, COALESCE(inst.overdue, 0) AS overdue,
        COALESCE(inst.earned, 0) AS earned
   FROM loans l
   LEFT JOIN cob_loan_state s ON s.loan_id = l.id
@@ -63,18 +64,31 @@ SELECT l.id, l.product_id, l.office_id, l.currency, l.digits, s.bucket AS previo
  WHERE l.id = ANY(CAST(:ids AS integer[]))
 """)
 _PRODUCTS = text("""
-SELECT id, arrears_tolerance, grace_on_arrears_ageing, delinquency_buckets, accounting_rule
+SELECT id, arrears_tolerance, grace_on_arrears_ageing, delinquency_buckets, non_accrual_after_days, accounting_rule
   FROM loan_products WHERE id = ANY(CAST(:ids AS integer[]))
 """)
 _UPSERT_STATE = text("""
-INSERT INTO cob_loan_state (loan_id, as_of, days_in_arrears, overdue_since, overdue_amount, bucket, accrued_interest)
-SELECT u.loan_id, CAST(:as_of AS date), u.days, u.since, u.amount, u.bucket, u.accrued
+INSERT INTO cob_loan_state (loan_id, as_of, days_in_arrears, overdue_since, overdue_amount, bucket, accrued_interest,
+                            non_accrual)
+SELECT u.loan_id, CAST(:as_of AS date), u.days, u.since, u.amount, u.bucket, u.accrued, u.non_accrual
   FROM unnest(CAST(:ids AS integer[]), CAST(:days AS integer[]), CAST(:since AS date[]),
-              CAST(:amounts AS numeric[]), CAST(:buckets AS text[]), CAST(:accrued AS numeric[]))
-       AS u(loan_id, days, since, amount, bucket, accrued)
+              CAST(:amounts AS numeric[]), CAST(:buckets AS text[]), CAST(:accrued AS numeric[]),
+              CAST(:non_accrual AS boolean[]))
+       AS u(loan_id, days, since, amount, bucket, accrued, non_accrual)
 ON CONFLICT (loan_id) DO UPDATE SET as_of = excluded.as_of, days_in_arrears = excluded.days_in_arrears,
   overdue_since = excluded.overdue_since, overdue_amount = excluded.overdue_amount, bucket = excluded.bucket,
-  accrued_interest = excluded.accrued_interest
+  accrued_interest = excluded.accrued_interest, non_accrual = excluded.non_accrual
+""")
+# A loan entering or leaving non-accrual: one event each, in bulk, with the arrears and the interest accrued
+# (which stays on the books while the loan is non-accrual).
+_NON_ACCRUAL_EVENTS = text("""
+INSERT INTO outbox (event_type, aggregate, aggregate_id, payload)
+SELECT CASE WHEN u.entering THEN 'loan.non_accrual_entered' ELSE 'loan.non_accrual_left' END, 'loan', u.loan_id,
+       jsonb_build_object('business_date', CAST(:today AS date), 'days_in_arrears', u.days,
+                          'accrued_interest', u.accrued)
+  FROM unnest(CAST(:ids AS integer[]), CAST(:entering AS boolean[]), CAST(:days AS integer[]),
+              CAST(:accrued AS text[])) AS u(loan_id, entering, days, accrued)
+ ORDER BY u.loan_id
 """)
 _CLOSE_HISTORY = text("""
 UPDATE cob_delinquency_history SET to_date = :day
@@ -111,26 +125,23 @@ SELECT id, office_id, currency, product_id, amount FROM cob_staged_accruals
  WHERE business_date = :day AND entry_id IS NULL ORDER BY id FOR UPDATE
 """)
 _STAMP = text("UPDATE cob_staged_accruals SET entry_id = :entry WHERE id = ANY(CAST(:ids AS bigint[]))")
-# savings.jobs.mark_dormancy's rule (same thresholds, `>=` days since the last customer transaction, as of the
-# closed day), limited to the chunk's accounts; a hook taking account ids there would let this reuse it.
-_DORMANCY = text("""
-WITH judged AS (
-  SELECT a.id,
-         CASE WHEN p.dormant_after_days IS NOT NULL
-                   AND :as_of - COALESCE(a.last_transaction_on, a.activated_on) >= p.dormant_after_days THEN 'dormant'
-              WHEN p.inactive_after_days IS NOT NULL
-                   AND :as_of - COALESCE(a.last_transaction_on, a.activated_on) >= p.inactive_after_days THEN 'inactive'
-         END AS sub_status
-    FROM savings_accounts a JOIN savings_products p ON p.id = a.product_id
-   WHERE a.id = ANY(CAST(:ids AS integer[])) AND a.status = 'active'
-     AND (p.inactive_after_days IS NOT NULL OR p.dormant_after_days IS NOT NULL)
-)
-UPDATE savings_accounts a SET sub_status = judged.sub_status
-  FROM judged WHERE a.id = judged.id AND a.sub_status IS DISTINCT FROM judged.sub_status
-""")
 
 
 # --- loans ---------------------------------------------------------------------------------------------------
+
+
+class LoanState(NamedTuple):
+    """What the close leaves of one loan in cob_loan_state, and whether it was non-accrual before."""
+
+    loan_id: int
+    days: int
+    overdue_since: date | None
+    overdue: Decimal
+    bucket: str | None
+    accrued: Decimal
+    non_accrual: bool
+    was_non_accrual: bool
+    digits: int
 
 
 def bucket_for(days: int, buckets: Sequence[dict[str, Any]]) -> str | None:
@@ -180,12 +191,22 @@ def _apply_penalties(s: Session, ids: list[int], day: date) -> None:
     apply_overdue_penalties_bulk(s, ids, day)
 
 
+def is_non_accrual(days: int, after_days: int | None) -> bool:
+    """The product's non-accrual rule: arrears of at least `after_days` days (None: the rule never applies)."""
+    return after_days is not None and days >= after_days
+
+
 def _product_rules(s: Session, product_ids: set[int]) -> dict[int, Any]:
     return {r.id: r for r in s.execute(_PRODUCTS, {"ids": sorted(product_ids)})}
 
 
 def close_loans(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
-    """Penalties, arrears and bucket (with history), accruals and due/overdue events of `day` for these loans.
+    """Penalties, arrears and bucket (with history), non-accrual, accruals and due/overdue events of `day`.
+
+    Non-accrual (Fineract's NPA): a loan whose arrears at D+1 reach its product's non_accrual_after_days is
+    flagged and accrues nothing; what it accrued before stays on the books (interest paid meanwhile beyond it is
+    income when paid, as akiba.loans books it). Once its arrears drop below the threshold the flag is cleared
+    and the close accrues up to all the interest earned so far, the days missed included: the catch-up.
 
     The accruals are staged (cob_staged_accruals), not posted: post_staged_accruals turns them into journal
     entries, once for the whole day, so chunks closing side by side never wait on the ledger's daily balances.
@@ -198,7 +219,7 @@ def close_loans(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
     loans = s.execute(_LOANS, {"ids": ids, "day": day}).all()
     products = _product_rules(s, {loan.product_id for loan in loans})
     errors: dict[int, str] = {}
-    states: list[tuple[int, int, date | None, Decimal, str | None, Decimal]] = []
+    states: list[LoanState] = []
     moved: list[tuple[int, str | None]] = []
     accruals: dict[tuple[int, str, int], list[Decimal]] = defaultdict(list)
     for loan in loans:
@@ -208,8 +229,9 @@ def close_loans(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
             days = arrears_days(today, loan.oldest, overdue, Decimal(product.arrears_tolerance or 0),
                                 int(product.grace_on_arrears_ageing or 0))
             bucket = bucket_for(days, product.delinquency_buckets or [])
+            non_accrual = is_non_accrual(days, product.non_accrual_after_days)
             accrued = Decimal(loan.accrued)
-            if product.accounting_rule == "accrual_periodic":
+            if product.accounting_rule == "accrual_periodic" and not non_accrual:
                 # `accrued` counts interest settled before it was accrued (akiba.loans booked it as income then)
                 target = max(quantize(Decimal(loan.earned), int(loan.digits), ROUND_HALF_EVEN), accrued)
                 if target != accrued:
@@ -218,11 +240,13 @@ def close_loans(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
         except Exception as error:  # bad data of one loan: recorded, the rest of the chunk goes on
             errors[loan.id] = f"{type(error).__name__}: {error}"
             continue
-        states.append((loan.id, days, loan.oldest if days else None, overdue, bucket, accrued))
+        states.append(LoanState(loan.id, days, loan.oldest if days else None, overdue, bucket, accrued, non_accrual,
+                                bool(loan.was_non_accrual), int(loan.digits)))
         if bucket != loan.previous_bucket:
             moved.append((loan.id, bucket))
     _write_states(s, states, today)
     _write_history(s, moved, day)
+    _non_accrual_events(s, [st for st in states if st.non_accrual != st.was_non_accrual], today)
     stage_accruals(s, accruals, day)
     closed = [loan_id for loan_id in ids if loan_id not in errors]
     if closed:
@@ -230,13 +254,22 @@ def close_loans(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
     return errors
 
 
-def _write_states(s: Session, states: list[tuple[int, int, date | None, Decimal, str | None, Decimal]],
-                  today: date) -> None:
+def _write_states(s: Session, states: list[LoanState], today: date) -> None:
     if not states:
         return
-    ids, days, since, amounts, buckets, accrued = (list(col) for col in zip(*states, strict=True))
-    s.execute(_UPSERT_STATE, {"ids": ids, "as_of": today, "days": days, "since": since,
-                              "amounts": amounts, "buckets": buckets, "accrued": accrued})
+    s.execute(_UPSERT_STATE, {
+        "ids": [st.loan_id for st in states], "as_of": today, "days": [st.days for st in states],
+        "since": [st.overdue_since for st in states], "amounts": [st.overdue for st in states],
+        "buckets": [st.bucket for st in states], "accrued": [st.accrued for st in states],
+        "non_accrual": [st.non_accrual for st in states]})
+
+
+def _non_accrual_events(s: Session, changed: list[LoanState], today: date) -> None:
+    if changed:
+        s.execute(_NON_ACCRUAL_EVENTS, {"ids": [st.loan_id for st in changed], "today": today,
+                                        "entering": [st.non_accrual for st in changed],
+                                        "days": [st.days for st in changed],
+                                        "accrued": [money_str(st.accrued, st.digits) for st in changed]})
 
 
 def _write_history(s: Session, moved: list[tuple[int, str | None]], day: date) -> None:
@@ -298,13 +331,23 @@ def post_staged_accruals(s: Session, day: date) -> int:
 
 
 def close_savings(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
-    """Interest posted at the period ends falling on `day` (savings' own batch), then inactive/dormant."""
+    """Savings' own batch steps for the chunk's accounts: interest posted at the period ends falling on `day`,
+    then inactive/dormant, then the monthly/annual fees due on `day`.
+
+    Dormancy is judged before the fees so that an account turning dormant on a month end is spared that
+    month's fee when its product stops fees for dormant accounts. Daily interest is not stored: the interest
+    accrued and not posted is a function of the account's movements and settings up to any day, computed when
+    read (savings.queries.interest_not_posted), and savings are cash-accounted, so no accrual entry awaits it.
+    Each step charges once per day even when run twice (its own guard), besides the chunk's mark.
+    """
     if not ids:
         return {}
-    from akiba.savings.jobs import post_interest_chunk
+    from akiba.savings.jobs import charge_periodic_fees, mark_dormancy, post_interest_chunk
 
-    post_interest_chunk(s, day, account_ids=list(ids))
-    s.execute(_DORMANCY, {"ids": list(ids), "as_of": day})
+    accounts = list(ids)
+    post_interest_chunk(s, day, account_ids=accounts)
+    mark_dormancy(s, day, account_ids=accounts)
+    charge_periodic_fees(s, day, account_ids=accounts)
     return {}
 
 

@@ -52,6 +52,8 @@ class LoanProduct(TenantBase):
                         "AND number_of_repayments <= max_number_of_repayments", name="repayments_range"),
         CheckConstraint("min_annual_interest_rate <= annual_interest_rate "
                         "AND annual_interest_rate <= max_annual_interest_rate", name="rate_range"),
+        CheckConstraint("non_accrual_after_days IS NULL OR non_accrual_after_days > 0",
+                        name="non_accrual_after_days_positive"),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
@@ -76,6 +78,8 @@ class LoanProduct(TenantBase):
     arrears_tolerance: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
     grace_on_arrears_ageing: Mapped[int] = mapped_column(Integer, default=0)
     delinquency_buckets: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    # Days in arrears (as close of business ages them) from which a loan stops accruing; NULL: never.
+    non_accrual_after_days: Mapped[int | None] = mapped_column(Integer)
     accounting_rule: Mapped[str] = mapped_column(String(20), default="none")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,7 +1,7 @@
 """Read side of loans: the loan with its schedule, summary and transactions, and loan lists.
 
 Reading a loan costs a fixed number of queries whatever its number of transactions (loan, installments,
-transactions, charges, business date, product).
+transactions, charges, business date, product, non-accrual flag).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from akiba.core.money import ZERO, money_str
@@ -22,6 +22,8 @@ from akiba.loans.service.state import to_installment
 from akiba.platform.pagination import Page, paginate
 
 DISBURSED = ("active", "overpaid", "closed", "written_off")
+# Close of business's non-accrual flag (the product's rule, judged on the arrears of its last close).
+_NON_ACCRUAL = text("SELECT non_accrual FROM cob_loan_state WHERE loan_id = :loan_id")
 
 
 def transaction_view(txn: LoanTransaction, loan: Loan) -> dict[str, Any]:
@@ -65,7 +67,8 @@ def _bucket(buckets: list[dict[str, Any]], days: int) -> str | None:
     return None
 
 
-def summary(loan: Loan, product: LoanProduct, rows: list[LoanInstallment], today: date) -> dict[str, Any]:
+def summary(loan: Loan, product: LoanProduct, rows: list[LoanInstallment], today: date,
+            non_accrual: bool = False) -> dict[str, Any]:
     d = loan.digits
     engine_rows = [to_installment(r) for r in rows]
     left = outstanding(engine_rows)
@@ -94,6 +97,8 @@ def summary(loan: Loan, product: LoanProduct, rows: list[LoanInstallment], today
         "total_overdue": amount(overdue.total),
         "days_in_arrears": arrears,
         "delinquency_bucket": _bucket(product.delinquency_buckets, ageing) if ageing > 0 else None,
+        # a flag a closed or written-off loan kept from its last close no longer means anything
+        "non_accrual": non_accrual and loan.status == "active",
         "credit_balance": money_str(loan.credit_balance, d),
         "principal_written_off": money_str(left.principal, d) if written_off else zero,
         "as_of": today,
@@ -132,7 +137,8 @@ def loan_view(s: Session, loan: Loan) -> dict[str, Any]:
     return {
         **loan_header(loan, product.name),
         "schedule": _schedule(s, loan, rows),
-        "summary": summary(loan, product, rows, business_date(s)),
+        "summary": summary(loan, product, rows, business_date(s),
+                           bool(s.scalar(_NON_ACCRUAL, {"loan_id": loan.id}))),
         "transactions": [transaction_view(t, loan) for t in txns],
         "charges": [charge_view(c, loan.digits) for c in charges],
     }

@@ -109,6 +109,9 @@ class ProductCreate(ScheduleSettings):
     arrears_tolerance: Money = Decimal(0)
     grace_on_arrears_ageing: int = Field(default=0, ge=0)
     delinquency_buckets: list[DelinquencyBucket] = Field(default_factory=lambda: list(DEFAULT_BUCKETS))
+    # From this many days in arrears close of business flags a loan non-accrual and stops accruing its interest
+    # until it is current again; None: never.
+    non_accrual_after_days: int | None = Field(default=None, ge=1, le=3650)
     charges: list[ProductChargeIn] = Field(default_factory=list, max_length=20)
     accounting_rule: AccountingRule = "none"
     # movement (fund_source, loan_portfolio, interest_income...) -> GL account id or gl_code; unnamed movements
@@ -129,6 +132,7 @@ class ProductUpdate(Strict):
     min_annual_interest_rate: Rate | None = None
     max_annual_interest_rate: Rate | None = None
     arrears_tolerance: Money | None = None
+    non_accrual_after_days: int | None = Field(default=None, ge=1, le=3650)  # null: the rule no longer applies
     active: bool | None = None
     gl_mappings: dict[str, int | str] | None = None
 

@@ -84,11 +84,15 @@ def snapshot(runtime: Runtime, tenant: TenantInfo) -> dict[str, Any]:
         "installments": "SELECT loan_id, n, penalties, fees, paid_principal, paid_interest FROM loan_installments "
                         "ORDER BY loan_id, n",
         "charges": "SELECT loan_id, installment_n, amount, charged_on FROM loan_charges ORDER BY 1, 2, 4",
-        "state": "SELECT loan_id, as_of, days_in_arrears, overdue_since, bucket, accrued_interest "
+        "state": "SELECT loan_id, as_of, days_in_arrears, overdue_since, bucket, accrued_interest, non_accrual "
                  "FROM cob_loan_state ORDER BY loan_id",
         "history": "SELECT loan_id, bucket, from_date, to_date FROM cob_delinquency_history ORDER BY 1, 3",
         "events": "SELECT event_type, aggregate_id, payload FROM outbox WHERE event_type LIKE 'loan.installment_%' "
                   "ORDER BY aggregate_id, event_type, payload->>'installment'",
+        "non_accrual_events": "SELECT event_type, aggregate_id, payload FROM outbox "
+                              "WHERE event_type LIKE 'loan.non_accrual_%' ORDER BY id",
+        "savings_transactions": "SELECT account_id, type, transaction_date, amount FROM savings_transactions "
+                                "WHERE NOT reversed ORDER BY account_id, transaction_date, type, amount",
         "savings": "SELECT id, balance, sub_status FROM savings_accounts ORDER BY id",
         "date": "SELECT business_date FROM tenant_settings",
     }

@@ -26,6 +26,8 @@ from akiba.platform.commands import command, emit
 from akiba.platform.context import Principal
 
 _SETTINGS = tuple(ScheduleSettings.model_fields)
+# Fields an update may set to null: null is a setting of its own (the rule never applies), not a missing value.
+_NULLABLE = frozenset({"non_accrual_after_days"})
 _VALIDATION_DAY = date(2000, 1, 3)
 
 
@@ -132,6 +134,7 @@ def create_product(s: Session, _: Principal, data: ProductCreate, __: int | None
         schedule_settings=_settings_of(data), arrears_tolerance=data.arrears_tolerance,
         grace_on_arrears_ageing=data.grace_on_arrears_ageing,
         delinquency_buckets=[b.model_dump() for b in data.delinquency_buckets],
+        non_accrual_after_days=data.non_accrual_after_days,
         accounting_rule=data.accounting_rule,
     )
     _check_limits(product)
@@ -154,7 +157,7 @@ def update_product(s: Session, _: Principal, data: ProductUpdate, product_id: in
     _check_unique(s, data.name, None, None, own_id=product.id)
     for name in data.model_fields_set - {"gl_mappings"}:
         value = getattr(data, name)
-        if value is None:
+        if value is None and name not in _NULLABLE:
             raise invalid(name, "cannot be null")
         setattr(product, name, value)
     _check_limits(product)
@@ -195,7 +198,7 @@ def product_view(s: Session, p: LoanProduct) -> dict[str, Any]:
         "max_annual_interest_rate": _rate(p.max_annual_interest_rate),
         **p.schedule_settings,
         "arrears_tolerance": money(p.arrears_tolerance, d), "grace_on_arrears_ageing": p.grace_on_arrears_ageing,
-        "delinquency_buckets": p.delinquency_buckets,
+        "delinquency_buckets": p.delinquency_buckets, "non_accrual_after_days": p.non_accrual_after_days,
         "charges": [_charge_view(c, d) for c in product_charges(s, p.id)],
         "accounting_rule": p.accounting_rule,
         "gl_mappings": product_mapping(s, "loan", p.id) if p.accounting_rule != "none" else {},

@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("loan_products", sa.Column("non_accrual_after_days", sa.Integer()))
-    op.create_check_constraint("non_accrual_after_days_positive", "loan_products",
+    op.create_check_constraint(op.f("ck_loan_products_non_accrual_after_days_positive"), "loan_products",
                                "non_accrual_after_days IS NULL OR non_accrual_after_days > 0")
     op.add_column("cob_loan_state", sa.Column("non_accrual", sa.Boolean(), nullable=False,
                                               server_default=sa.false()))
@@ -29,5 +29,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("cob_loan_state", "non_accrual")
-    op.drop_constraint("non_accrual_after_days_positive", "loan_products", type_="check")
+    op.drop_constraint(op.f("ck_loan_products_non_accrual_after_days_positive"), "loan_products", type_="check")
     op.drop_column("loan_products", "non_accrual_after_days")
