@@ -83,9 +83,14 @@ RULE_MOVEMENTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Movements a product may map but need not (products made before them have no mapping): a loan's charge-off
+# expense is the losses account (losses_written_off) unless mapped apart.
+OPTIONAL_MOVEMENTS: dict[str, tuple[str, ...]] = {"loan": ("charge_off_expense",), "savings": ()}
+
 # Every movement a product may map (the accrual rule's list is the widest).
 MOVEMENTS: dict[str, frozenset[str]] = {
-    ptype: frozenset(m for rule in rules.values() for m in rule) for ptype, rules in RULE_MOVEMENTS.items()
+    ptype: frozenset(m for rule in rules.values() for m in rule) | frozenset(OPTIONAL_MOVEMENTS[ptype])
+    for ptype, rules in RULE_MOVEMENTS.items()
 }
 
 DEFAULT_CODES: dict[str, dict[str, str]] = {

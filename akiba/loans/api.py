@@ -23,6 +23,7 @@ from akiba.loans.schemas import (
     Approve,
     AssignOfficer,
     ChargeAdd,
+    ChargeOff,
     Disburse,
     LoanCreate,
     LoanModify,
@@ -33,19 +34,20 @@ from akiba.loans.schemas import (
     Refund,
     Reject,
     Repayment,
+    Reschedule,
     ReverseTransaction,
     WaiveCharge,
     WaiveInterest,
     Withdraw,
     WriteOff,
 )
-from akiba.loans.service import applications, common, disbursement, payments, products
+from akiba.loans.service import applications, charge_off, common, disbursement, payments, products, reschedule
 from akiba.platform.commands import execute
 from akiba.platform.context import IdemKey, Principal, require, runtime
 from akiba.platform.pagination import Page, page_params, paginate
 
 # The command modules register their commands on import.
-_COMMAND_MODULES = (applications, disbursement, payments, products)
+_COMMAND_MODULES = (applications, charge_off, disbursement, payments, products, reschedule)
 
 router = APIRouter(prefix="/api/v1", tags=["loans"])
 
@@ -134,7 +136,8 @@ COMMANDS = {
     "withdraw": "loans:withdraw", "disburse": "loans:disburse", "undo-disbursal": "loans:undo-disbursal",
     "repayments": "loans:repay", "prepay": "loans:prepay", "waive-interest": "loans:waive-interest",
     "charges": "loans:add-charge", "waive-charge": "loans:waive-charge", "write-off": "loans:writeoff",
-    "refund": "loans:refund", "assign-officer": "loans:assign-officer",
+    "refund": "loans:refund", "assign-officer": "loans:assign-officer", "charge-off": "loans:charge-off",
+    "reschedule": "loans:reschedule",
 }
 for _name, _payload, _permission, _status in (
     ("approve", Approve, "loans:approve", 200),
@@ -151,6 +154,8 @@ for _name, _payload, _permission, _status in (
     ("write-off", WriteOff, "loans:writeoff", 201),
     ("refund", Refund, "loans:repay", 201),
     ("assign-officer", AssignOfficer, "loans:update", 200),
+    ("charge-off", ChargeOff, "loans:charge-off", 201),
+    ("reschedule", Reschedule, "loans:reschedule", 200),
 ):
     _lifecycle(_name, _payload, _permission, _status)
 

@@ -36,7 +36,8 @@ MONEY = Numeric(19, 6)
 RATE = Numeric(19, 6)
 
 LOAN_STATUSES = ("submitted", "approved", "active", "overpaid", "closed", "rejected", "withdrawn", "written_off")
-TRANSACTION_TYPES = ("disbursement", "repayment", "prepayment", "waive_interest", "waive_charge", "write_off", "refund")
+TRANSACTION_TYPES = ("disbursement", "repayment", "prepayment", "waive_interest", "waive_charge", "write_off", "refund",
+                     "charge_off", "reschedule")
 CHARGE_TIMES = ("disbursement", "installment", "overdue_installment", "specified_due_date")
 CHARGE_CALCULATIONS = ("flat", "percent_of_amount", "percent_of_installment", "percent_of_overdue")
 
@@ -142,6 +143,10 @@ class Loan(TenantBase):
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     written_off_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # A charged-off loan stays active and collectable; its balance left the portfolio for the charge-off expense on
+    # this date, and repayments after its charge-off transaction post to recovery (t0013).
+    charged_off_on: Mapped[date | None] = mapped_column(Date)
+    charge_off_transaction_id: Mapped[int | None] = mapped_column(BigInteger)
     # Running totals kept by every command, so lists and portfolio reports need no replay.
     principal_outstanding: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
     interest_outstanding: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
@@ -188,7 +193,7 @@ class LoanTransaction(TenantBase):
     __tablename__ = "loan_transactions"
     __table_args__ = (
         CheckConstraint("type IN ('disbursement', 'repayment', 'prepayment', 'waive_interest', 'waive_charge', "
-                        "'write_off', 'refund')", name="type"),
+                        "'write_off', 'refund', 'charge_off', 'reschedule')", name="type"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         Index("ix_loan_transactions_loan_date", "loan_id", "transaction_date", "id"),
     )

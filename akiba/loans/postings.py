@@ -9,7 +9,10 @@ Accrual accounting (rule accrual_periodic) books interest as close of business e
 income) and penalties when they are charged. A settlement then clears the receivable for what was booked and
 credits income only for interest not accrued yet, so nothing is income twice: `Accrued` says how much of the
 interest a transaction settles was accrued. Fees stay income when paid (close of business accrues none).
-Waivers and write-offs of booked amounts take them back out of income or into losses. Standard library only.
+Waivers and write-offs of booked amounts take them back out of income or into losses.
+
+A charge-off (cash accounting) moves the principal from the portfolio to the charge-off expense and leaves the
+loan collectable: later repayments credit the principal they settle to recovery income. Standard library only.
 """
 
 from __future__ import annotations
@@ -62,6 +65,32 @@ def repayment(mapping: dict[str, int], paid: Amounts, written_off: bool = False)
     return _lines(mapping,
                   ("fund_source", "debit", paid.total),
                   ("loan_portfolio", "credit", paid.principal),
+                  ("interest_income", "credit", paid.interest),
+                  ("fee_income", "credit", paid.fees),
+                  ("penalty_income", "credit", paid.penalties),
+                  ("overpayment", "credit", paid.overpayment))
+
+
+def charge_off_expense(mapping: dict[str, int]) -> int:
+    """The charge-off expense account: its own mapping, else the losses account (products mapped before it)."""
+    return mapping.get("charge_off_expense", mapping["losses_written_off"])
+
+
+def charge_off(mapping: dict[str, int], charged: Amounts) -> list[Line]:
+    """The principal leaves the portfolio for the charge-off expense; under cash accounting interest and charges
+    were never booked, so there is nothing else to move. The loan stays collectable."""
+    if charged.principal == ZERO:
+        return []
+    return [Line(charge_off_expense(mapping), "debit", charged.principal),
+            Line(mapping["loan_portfolio"], "credit", charged.principal)]
+
+
+def recovery_repayment(mapping: dict[str, int], paid: Amounts) -> list[Line]:
+    """A repayment after a charge-off: the principal is no longer in the portfolio, so it is recovered (income);
+    interest and charges are income as on any cash repayment."""
+    return _lines(mapping,
+                  ("fund_source", "debit", paid.total),
+                  ("income_from_recovery", "credit", paid.principal),
                   ("interest_income", "credit", paid.interest),
                   ("fee_income", "credit", paid.fees),
                   ("penalty_income", "credit", paid.penalties),
@@ -130,9 +159,11 @@ def interest_accrual(mapping: dict[str, int], amount: Decimal) -> list[Line]:
     return _lines(mapping, ("interest_receivable", "debit", amount), ("interest_income", "credit", amount))
 
 
-def legs_for(kind: str, mapping: dict[str, int], amounts: Amounts, accrued: Accrued | None = None) -> list[Line]:
+def legs_for(kind: str, mapping: dict[str, int], amounts: Amounts, accrued: Accrued | None = None,
+             recovery: bool = False) -> list[Line]:
     """The legs of a loan transaction by type under cash accounting, or under accrual accounting when `accrued`
-    is given; types that book nothing answer []."""
+    is given; `recovery`: a repayment made after the loan's charge-off (cash accounting only); types that book
+    nothing answer []."""
     if accrued is not None:
         if kind in ("repayment", "prepayment"):
             return accrual_repayment(mapping, amounts, accrued)
@@ -141,7 +172,9 @@ def legs_for(kind: str, mapping: dict[str, int], amounts: Amounts, accrued: Accr
         if kind == "write_off":
             return accrual_write_off(mapping, amounts, accrued)
     if kind in ("repayment", "prepayment"):
-        return repayment(mapping, amounts)
+        return recovery_repayment(mapping, amounts) if recovery else repayment(mapping, amounts)
+    if kind == "charge_off":
+        return charge_off(mapping, amounts)
     if kind == "write_off":
         return write_off(mapping, amounts)
     if kind == "refund":

@@ -19,7 +19,7 @@ from akiba.loans.schedule import Schedule, generate_schedule, schedule_to_dict
 from akiba.loans.service.common import business_date, due_date_adjuster, money, schedule_request
 from akiba.loans.service.replay import days_in_arrears, outstanding
 from akiba.loans.service.state import to_installment
-from akiba.platform.pagination import Page, paginate
+from akiba.platform.pagination import Page
 
 DISBURSED = ("active", "overpaid", "closed", "written_off")
 # Close of business's non-accrual flag (the product's rule, judged on the arrears of its last close).
@@ -118,6 +118,7 @@ def loan_header(loan: Loan, product_name: str | None = None) -> dict[str, Any]:
         "submitted_on": loan.submitted_on, "expected_disbursement_date": loan.expected_disbursement_date,
         "approved_on": loan.approved_on, "disbursed_on": loan.disbursed_on, "rejected_on": loan.rejected_on,
         "withdrawn_on": loan.withdrawn_on, "written_off_on": loan.written_off_on, "closed_on": loan.closed_on,
+        "charged_off": loan.charged_off_on is not None, "charged_off_on": loan.charged_off_on,
         "principal_outstanding": money(loan.principal_outstanding, d),
         "total_outstanding": money(loan.principal_outstanding + loan.interest_outstanding + loan.fees_outstanding
                                    + loan.penalties_outstanding, d),
@@ -146,8 +147,9 @@ def loan_view(s: Session, loan: Loan) -> dict[str, Any]:
 
 def loans_query(status: str | None = None, office_id: int | None = None, loan_officer_id: int | None = None,
                 product_id: int | None = None, client_id: int | None = None,
-                group_id: int | None = None, external_id: str | None = None) -> Select[Any]:
-    stmt = select(Loan)
+                group_id: int | None = None, external_id: str | None = None) -> Select[Loan, str]:
+    """The loans matching the filters, each with its product's name (joined: one query for the whole page)."""
+    stmt = select(Loan, LoanProduct.name).join(LoanProduct, LoanProduct.id == Loan.product_id)
     filters = ((Loan.status, status), (Loan.office_id, office_id), (Loan.loan_officer_id, loan_officer_id),
                (Loan.product_id, product_id), (Loan.client_id, client_id), (Loan.group_id, group_id),
                (Loan.external_id, external_id))
@@ -158,4 +160,13 @@ def loans_query(status: str | None = None, office_id: int | None = None, loan_of
 
 
 def list_loans(s: Session, page: Page, **filters: Any) -> dict[str, Any]:
-    return paginate(s, loans_query(**filters), Loan.id, page, loan_header)
+    """A page of loan headers, keyset on id as `akiba.platform.pagination.paginate` (which reads one entity per
+    row; here each row also carries the product's name)."""
+    stmt = loans_query(**filters)
+    if page.cursor is not None:
+        stmt = stmt.where(Loan.id > page.cursor)
+    rows = s.execute(stmt.order_by(Loan.id).limit(page.limit + 1)).all()
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return {"items": [loan_header(loan, name) for loan, name in rows],
+            "next_cursor": rows[-1][0].id if more and rows else None}

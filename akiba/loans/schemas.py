@@ -258,3 +258,22 @@ class AdjustTransaction(Strict):
 class AssignOfficer(Strict):
     staff_id: int = Field(ge=1)
     assigned_on: date
+
+
+class ChargeOff(Strict):
+    transaction_date: date
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class Reschedule(Strict):
+    """Installments due on or after `from_date` are computed anew from the principal they carry; at least one
+    change. `new_number_of_repayments` is the loan's whole count after the change (paid installments included);
+    `extra_terms` adds to the count instead."""
+
+    from_date: date
+    new_interest_rate: Rate | None = None
+    extra_terms: int | None = Field(default=None, ge=1, le=600)
+    new_number_of_repayments: int | None = Field(default=None, ge=1, le=1200)
+    new_first_due_date: date | None = None
+    grace_on_principal: int | None = Field(default=None, ge=0, le=600)
+    note: str | None = Field(default=None, max_length=500)

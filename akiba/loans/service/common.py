@@ -145,6 +145,18 @@ def check_date(field: str, value: date, today: date, not_before: date | None = N
         raise invalid(field, f"must not be before {not_before_what} {not_before.isoformat()}")
 
 
+def check_after_charge_off(field: str, value: date, loan: Loan) -> None:
+    """A charged-off loan takes nothing dated before its charge-off (which would replay transactions booked
+    before it): undo the charge-off first."""
+    if loan.charged_off_on is not None and value < loan.charged_off_on:
+        raise invalid(field, f"must not be before the loan's charge-off on {loan.charged_off_on.isoformat()}")
+
+
+def refuse_charged_off(loan: Loan, what: str) -> None:
+    if loan.charged_off_on is not None:
+        raise conflict("loan-charged-off", f"loan {loan.id} is charged off; undo the charge-off before {what}")
+
+
 def money(amount: Decimal | None, digits: int) -> str | None:
     return None if amount is None else money_str(amount, digits)
 

@@ -17,7 +17,14 @@ from akiba.loans.models import Loan, LoanCharge, LoanInstallment, LoanProductCha
 from akiba.loans.queries import loan_view
 from akiba.loans.schedule import ScheduleRequest, down_payment_amount, generate_schedule
 from akiba.loans.schemas import Disburse, Note
-from akiba.loans.service.common import check_date, due_date_adjuster, lock_loan, require_status, schedule_request
+from akiba.loans.service.common import (
+    check_date,
+    due_date_adjuster,
+    lock_loan,
+    refuse_charged_off,
+    require_status,
+    schedule_request,
+)
 from akiba.loans.service.products import product_charges
 from akiba.loans.service.replay import Event
 from akiba.loans.service.state import (
@@ -137,6 +144,7 @@ def undo_disbursal(s: Session, who: Principal, data: Note, loan_id: int | None) 
     assert loan_id is not None
     loan, rule, today = lock_loan(s, loan_id)
     require_status(loan, "active", "overpaid")
+    refuse_charged_off(loan, "undoing its disbursal")
     books = books_for(loan, rule, who.user_id, today)
     txns = s.scalars(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id,
                                                    LoanTransaction.reversed.is_(False)))

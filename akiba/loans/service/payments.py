@@ -29,7 +29,14 @@ from akiba.loans.schemas import (
     WaiveInterest,
     WriteOff,
 )
-from akiba.loans.service.common import check_date, lock_loan, lock_loan_with_installments, require_status
+from akiba.loans.service.common import (
+    check_after_charge_off,
+    check_date,
+    lock_loan,
+    lock_loan_with_installments,
+    refuse_charged_off,
+    require_status,
+)
 from akiba.loans.service.replay import Event, Outstanding, apply_event, payoff_amounts
 from akiba.loans.service.state import (
     Books,
@@ -70,6 +77,7 @@ def _record(s: Session, loan: Loan, books: Books, txn: LoanTransaction, event: E
 def _check_money_date(field: str, on: date, loan: Loan, today: date) -> None:
     assert loan.disbursed_on is not None
     check_date(field, on, today, loan.disbursed_on, "the disbursement on")
+    check_after_charge_off(field, on, loan)
 
 
 def _check_amount_digits(amount: Decimal, loan: Loan) -> None:
@@ -219,6 +227,7 @@ def add_charge(s: Session, who: Principal, data: ChargeAdd, loan_id: int | None)
     assert loan.disbursed_on is not None
     if data.due_date < loan.disbursed_on:
         raise invalid("due_date", "must not be before the disbursement")
+    check_after_charge_off("due_date", data.due_date, loan)
     _check_amount_digits(data.amount, loan)
     rows = load_installments(s, loan.id)
     charge = LoanCharge(loan_id=loan.id, name=data.name, charge_time="specified_due_date", penalty=data.penalty,
@@ -256,6 +265,7 @@ def write_off(s: Session, who: Principal, data: WriteOff, loan_id: int | None) -
     assert loan_id is not None
     loan, rule, today = lock_loan(s, loan_id)
     require_status(loan, "active")
+    refuse_charged_off(loan, "writing it off")  # its principal has left the portfolio already
     _check_money_date("transaction_date", data.transaction_date, loan, today)
     if loan.last_event_date is not None and data.transaction_date < loan.last_event_date:
         raise invalid("transaction_date", f"must not precede the loan's latest event on {loan.last_event_date}")
@@ -283,7 +293,7 @@ def refund(s: Session, who: Principal, data: Refund, loan_id: int | None) -> dic
     return transaction_view(txn, loan)
 
 
-_REVERSIBLE = ("repayment", "prepayment", "waive_interest", "waive_charge", "write_off", "refund")
+_REVERSIBLE = ("repayment", "prepayment", "waive_interest", "waive_charge", "write_off", "refund", "charge_off")
 
 
 def _reverse(s: Session, loan: Loan, books: Books, transaction_id: int, today: date) -> LoanTransaction:
@@ -294,6 +304,10 @@ def _reverse(s: Session, loan: Loan, books: Books, transaction_id: int, today: d
         raise conflict("transaction-already-reversed", f"transaction {txn.id} is reversed already")
     if txn.type not in _REVERSIBLE:
         raise conflict("transaction-not-reversible", f"a {txn.type} is undone with its own command")
+    if txn.type == "charge_off":
+        check_charge_off_is_last(s, loan, txn)
+    elif loan.charge_off_transaction_id is not None and txn.id < loan.charge_off_transaction_id:
+        raise conflict("loan-charged-off", f"transaction {txn.id} precedes the loan's charge-off; undo that first")
     txn.reversed, txn.reversed_on = True, today
     books.unpost(s, txn, f"Loan transaction {txn.id} reversed")
     if txn.type == "waive_charge" and txn.charge_id is not None:
@@ -301,6 +315,16 @@ def _reverse(s: Session, loan: Loan, books: Books, transaction_id: int, today: d
         if charge is not None:
             charge.waived = False
     return txn
+
+
+def check_charge_off_is_last(s: Session, loan: Loan, txn: LoanTransaction) -> None:
+    """A charge-off is undone only while no transaction (reschedules included) came after it."""
+    later = s.scalar(select(LoanTransaction.id).where(
+        LoanTransaction.loan_id == loan.id, LoanTransaction.reversed.is_(False), LoanTransaction.id != txn.id,
+        (LoanTransaction.transaction_date > txn.transaction_date)
+        | ((LoanTransaction.transaction_date == txn.transaction_date) & (LoanTransaction.id > txn.id))).limit(1))
+    if later is not None:
+        raise conflict("charge-off-not-last", f"transaction {later} came after the charge-off; undo it first")
 
 
 def _replay_after(s: Session, loan: Loan, books: Books, on: date, reason: str) -> None:
@@ -319,7 +343,10 @@ def reverse_transaction(s: Session, who: Principal, data: ReverseTransaction, lo
     require_status(loan, "active", "overpaid", "closed", "written_off")
     books = books_for(loan, rule, who.user_id, today)
     txn = _reverse(s, loan, books, data.transaction_id, today)
-    _replay_after(s, loan, books, txn.transaction_date, f"reversal of transaction {txn.id}")
+    if txn.type == "charge_off":  # it changed no installment: nothing to replay
+        loan.charged_off_on = loan.charge_off_transaction_id = None
+    else:
+        _replay_after(s, loan, books, txn.transaction_date, f"reversal of transaction {txn.id}")
     emit(s, "loan.transaction_reversed", "loan", loan.id, {"transaction_id": txn.id})
     return transaction_view(txn, loan)
 

@@ -22,7 +22,8 @@ SOURCE = "loan_transaction"
 CHARGE_SOURCE = "loan_charge"
 ACCRUAL_SOURCE = "loan_accrual"
 REPLAYED_TYPES = ("repayment", "prepayment", "waive_interest", "waive_charge", "write_off")
-POSTING_TYPES = ("disbursement", "repayment", "prepayment", "write_off", "refund", "waive_interest", "waive_charge")
+POSTING_TYPES = ("disbursement", "repayment", "prepayment", "write_off", "refund", "waive_interest", "waive_charge",
+                 "charge_off")
 
 # The interest a loan has accounted for (accrued by close of business, or settled before it was accrued):
 # close of business keeps it in cob_loan_state and accrues only above it, so a command writes it back.
@@ -71,6 +72,12 @@ class Books:
     closed_for: date | None = None
     today: date | None = None
     _saved: Decimal = ZERO
+    charge_off_id: int | None = None  # repayments after this transaction post to recovery
+
+    def recovers(self, txn: LoanTransaction) -> bool:
+        """Whether the transaction is a repayment made after the loan's charge-off."""
+        return (self.charge_off_id is not None and txn.type in ("repayment", "prepayment")
+                and txn.id > self.charge_off_id)
 
     @property
     def accrual(self) -> bool:
@@ -114,7 +121,7 @@ class Books:
         amounts = postings.Amounts(txn.principal, txn.interest, txn.fees, txn.penalties, txn.overpayment)
         if txn.type == "refund":
             amounts = postings.Amounts(principal=txn.amount)
-        self.post(s, txn, postings.legs_for(txn.type, self.mapping(s), amounts, accrued))
+        self.post(s, txn, postings.legs_for(txn.type, self.mapping(s), amounts, accrued, self.recovers(txn)))
         self.save(s)
 
     def unpost(self, s: Session, txn: LoanTransaction, reason: str) -> None:
@@ -184,7 +191,8 @@ def books_for(loan: Loan, accounting: Accounting | str, created_by: int | None, 
     if isinstance(accounting, str):
         accounting = Accounting(accounting)
     books = Books(accounting.rule, loan.product_id, loan.office_id, loan.currency, created_by, accounting.mapping,
-                  loan_id=loan.id, closed_for=accounting.closed_for, today=today, _saved=accounting.recognised)
+                  loan_id=loan.id, closed_for=accounting.closed_for, today=today, _saved=accounting.recognised,
+                  charge_off_id=loan.charge_off_transaction_id)
     if books.accrual:
         # Accounted for = settled + receivable; a loan accounted for less than it settled (booked before this
         # rule) has nothing receivable.

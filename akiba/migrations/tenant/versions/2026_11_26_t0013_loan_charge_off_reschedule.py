@@ -25,13 +25,13 @@ _OLD_TYPES = "'disbursement', 'repayment', 'prepayment', 'waive_interest', 'waiv
 def upgrade() -> None:
     op.add_column("loans", sa.Column("charged_off_on", sa.Date()))
     op.add_column("loans", sa.Column("charge_off_transaction_id", sa.BigInteger()))
-    op.drop_constraint("ck_loan_transactions_type", "loan_transactions", type_="check")
-    op.create_check_constraint("ck_loan_transactions_type", "loan_transactions",
+    op.drop_constraint(op.f("ck_loan_transactions_type"), "loan_transactions", type_="check")
+    op.create_check_constraint(op.f("ck_loan_transactions_type"), "loan_transactions",
                                f"type IN ({_OLD_TYPES}, 'charge_off', 'reschedule')")
 
 
 def downgrade() -> None:
-    op.drop_constraint("ck_loan_transactions_type", "loan_transactions", type_="check")
-    op.create_check_constraint("ck_loan_transactions_type", "loan_transactions", f"type IN ({_OLD_TYPES})")
+    op.drop_constraint(op.f("ck_loan_transactions_type"), "loan_transactions", type_="check")
+    op.create_check_constraint(op.f("ck_loan_transactions_type"), "loan_transactions", f"type IN ({_OLD_TYPES})")
     op.drop_column("loans", "charge_off_transaction_id")
     op.drop_column("loans", "charged_off_on")

@@ -1,0 +1,242 @@
+"""Loan lists name the product; charge-off (collectable, books moved to expense, recoveries) and reschedule
+(the rest of the schedule computed anew by the same engine) through HTTP, with the amounts on each GL account.
+
+The loan throughout: 1000.00 at 12% a year (1% a month, 360/30), 12 monthly installments from 2024-01-01,
+EMI 88.85; installment 1 is principal 78.85 + interest 10.00, installment 2 is 79.64 + 9.21.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from conftest import Api
+from loan_factories import active_loan, balances, make_client, make_office, make_product, ok, repay, set_business_date
+from test_admin_api import as_user, make_user
+
+from akiba.platform.runtime import Runtime
+from akiba.platform.tenancy import TenantInfo
+
+ZERO = Decimal(0)
+
+
+@pytest.fixture
+def setup(api: Api) -> dict[str, Any]:
+    office = make_office(api)
+    return {"office": office, "client": make_client(api, office), "product": make_product(api)}
+
+
+def _loan(api: Api, loan_id: int) -> dict[str, Any]:
+    return ok(api.get(f"/api/v1/loans/{loan_id}"))
+
+
+def _refused(response: Any, status: int, field: str | None = None, type_: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    if field is not None:
+        assert field in [e["field"] for e in response.json()["errors"]], response.json()
+    if type_ is not None:
+        assert response.json()["type"].endswith(type_), response.json()
+
+
+def _sum(periods: list[dict[str, Any]], name: str) -> Decimal:
+    return sum((Decimal(p[name]) for p in periods), ZERO)
+
+
+# --- lists ------------------------------------------------------------------------------------------------------
+
+
+def test_loan_lists_name_the_product(api: Api, setup: dict[str, Any]) -> None:
+    other = make_product(api, name="Weekly flat", short_name="WFL", repayment_frequency="weeks")
+    first = active_loan(api, setup["client"], setup["product"]["id"])
+    second = active_loan(api, setup["client"], other["id"])
+    for path in ("/api/v1/loans", f"/api/v1/clients/{setup['client']}/loans"):
+        items = ok(api.get(path))["items"]
+        assert [(i["id"], i["product_name"]) for i in items] == [(first["id"], "Monthly declining"),
+                                                                 (second["id"], "Weekly flat")]
+    page = ok(api.get("/api/v1/loans", limit=1))
+    assert [i["product_name"] for i in page["items"]] == ["Monthly declining"]
+    rest = ok(api.get("/api/v1/loans", limit=1, cursor=page["next_cursor"]))
+    assert [i["product_name"] for i in rest["items"]] == ["Weekly flat"] and rest["next_cursor"] is None
+    assert ok(api.get("/api/v1/loans", product_id=other["id"]))["items"][0]["id"] == second["id"]
+
+
+# --- charge-off -------------------------------------------------------------------------------------------------
+
+
+def test_charge_off_moves_the_principal_to_expense_and_later_repayments_are_recoveries(
+        api: Api, setup: dict[str, Any]) -> None:
+    loan = active_loan(api, setup["client"], setup["product"]["id"])
+    repay(api, loan["id"], "88.85", "2024-02-01")  # installment 1: 78.85 principal, 10.00 interest
+    before = _loan(api, loan["id"])["summary"]
+    txn = ok(api.post(f"/api/v1/loans/{loan['id']}/charge-off",
+                      {"transaction_date": "2024-03-15", "reason": "borrower unreachable"}), 201)
+    # 1000 - 78.85 = 921.15 principal left; the interest, fees and penalties left are recorded with it.
+    assert (txn["type"], txn["principal"], txn["interest"]) == ("charge_off", "921.15", before["interest_outstanding"])
+    assert txn["amount"] == before["total_outstanding"] and txn["note"] == "borrower unreachable"
+    gl = balances(api)
+    assert gl["5200"] == Decimal("921.15")  # charge-off expense (unmapped: the losses account)
+    assert gl.get("1210", ZERO) == 0  # nothing left in the portfolio
+    assert gl["1110"] == Decimal("-911.15")  # 1000 out, 88.85 in: cash did not move
+    assert gl["4100"] == Decimal("-10.00")
+
+    view = _loan(api, loan["id"])
+    assert (view["status"], view["charged_off"], view["charged_off_on"]) == ("active", True, "2024-03-15")
+    assert view["summary"]["principal_outstanding"] == "921.15"  # still owed and collectable
+    assert view["summary"]["total_outstanding"] == before["total_outstanding"]
+
+    # Installment 2 (79.64 + 9.21 = 88.85): the principal is a recovery, the interest is income.
+    paid = repay(api, loan["id"], "88.85", "2024-03-20")
+    assert (paid["principal"], paid["interest"]) == ("79.64", "9.21")
+    gl = balances(api)
+    assert gl["4400"] == Decimal("-79.64")  # recovery income
+    assert gl["4100"] == Decimal("-19.21")  # 10.00 + 9.21
+    assert gl["1110"] == Decimal("-822.30")  # -911.15 + 88.85
+    assert gl.get("1210", ZERO) == 0 and gl["5200"] == Decimal("921.15")
+    assert _loan(api, loan["id"])["summary"]["principal_outstanding"] == "841.51"  # 921.15 - 79.64
+
+    # Nothing dated before the charge-off; the charge-off is undone only while it is the latest transaction.
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/repayments", {"transaction_date": "2024-03-10", "amount": "5.00"}),
+             422, "transaction_date")
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/transactions/{txn['id']}/undo"), 409, type_="charge-off-not-last")
+    first_repayment = _loan(api, loan["id"])["transactions"][1]
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/transactions/{first_repayment['id']}/undo"), 409,
+             type_="loan-charged-off")
+    ok(api.post(f"/api/v1/loans/{loan['id']}/transactions/{paid['id']}/undo"))
+    gl = balances(api)
+    assert gl.get("4400", ZERO) == 0 and gl["4100"] == Decimal("-10.00") and gl["1110"] == Decimal("-911.15")
+    undone = ok(api.post(f"/api/v1/loans/{loan['id']}/transactions/{txn['id']}/undo"))
+    assert undone["reversed"] is True
+    gl = balances(api)
+    assert gl.get("5200", ZERO) == 0 and gl["1210"] == Decimal("921.15")
+    view = _loan(api, loan["id"])
+    assert (view["status"], view["charged_off"], view["charged_off_on"]) == ("active", False, None)
+    # Back to an ordinary loan: a repayment reduces the portfolio again.
+    repay(api, loan["id"], "88.85", "2024-03-20")
+    assert balances(api)["1210"] == Decimal("841.51")
+
+
+def test_charge_off_refusals(api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
+    pid, cid = setup["product"]["id"], setup["client"]
+    submitted = ok(api.post("/api/v1/loans", {"client_id": cid, "product_id": pid, "principal": "1000.00",
+                                              "submitted_on": "2024-01-01",
+                                              "expected_disbursement_date": "2024-01-01"}), 201)
+    _refused(api.post(f"/api/v1/loans/{submitted['id']}/charge-off", {"transaction_date": "2024-02-01"}), 409,
+             type_="loan-not-active")
+    loan = active_loan(api, cid, pid)
+    repay(api, loan["id"], "88.85", "2024-02-01")
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-01-31"}), 422,
+             "transaction_date")  # before the repayment
+    set_business_date(runtime, tenant, date(2024, 4, 1))
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-04-02"}), 422,
+             "transaction_date")  # after the business date
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {}), 422, "transaction_date")
+    assert [t["type"] for t in _loan(api, loan["id"])["transactions"]] == ["disbursement", "repayment"]
+    assert balances(api).get("5200", ZERO) == 0
+
+    ok(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-04-01"}), 201)
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-04-01"}), 409,
+             type_="loan-charged-off")
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/write-off", {"transaction_date": "2024-04-01"}), 409,
+             type_="loan-charged-off")
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/undo-disbursal", {}), 409, type_="loan-charged-off")
+    assert balances(api)["5200"] == Decimal("921.15")
+
+
+def test_charge_off_expense_can_be_mapped_apart(api: Api, setup: dict[str, Any]) -> None:
+    product = make_product(api, name="Mapped", short_name="MAP", gl_mappings={
+        "fund_source": "1110", "loan_portfolio": "1210", "interest_income": "4100", "fee_income": "4200",
+        "penalty_income": "4300", "losses_written_off": "5200", "overpayment": "2300",
+        "transfers_suspense": "1900", "income_from_recovery": "4400", "charge_off_expense": "5300"})
+    loan = active_loan(api, setup["client"], product["id"])
+    ok(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-01-01"}), 201)
+    gl = balances(api)
+    assert gl["5300"] == Decimal("1000.00") and gl.get("5200", ZERO) == 0 and gl.get("1210", ZERO) == 0
+
+
+# --- reschedule -------------------------------------------------------------------------------------------------
+
+
+def test_reschedule_with_extra_terms_keeps_paid_installments_and_the_books(api: Api, setup: dict[str, Any]) -> None:
+    loan = active_loan(api, setup["client"], setup["product"]["id"])
+    repay(api, loan["id"], "88.85", "2024-02-01")
+    books = balances(api)
+    view = ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule",
+                       {"from_date": "2024-02-15", "extra_terms": 3, "note": "harvest failed"}))
+    periods = view["schedule"]["periods"]
+    assert len(periods) == 15 and view["number_of_repayments"] == 15  # 1 kept + 11 left + 3 extra
+    assert (periods[0]["principal"], periods[0]["interest"], periods[0]["paid"]) == ("78.85", "10.00", "88.85")
+    # 921.15 over 14 months at 1%: EMI = 9.2115 / (1 - 1.01^-14) = 70.84; first interest 921.15 x 1% = 9.21.
+    assert (periods[1]["due_date"], periods[1]["principal"], periods[1]["interest"]) == ("2024-03-01", "61.63", "9.21")
+    assert periods[-1]["due_date"] == "2025-04-01"
+    assert _sum(periods[1:], "principal") == Decimal("921.15")  # the outstanding principal, no more, no less
+    assert _sum(periods, "principal") == Decimal("1000.00")
+    assert view["summary"]["principal_outstanding"] == "921.15"
+    assert view["summary"]["interest_outstanding"] == str(_sum(periods[1:], "interest"))
+    assert view["transactions"][-1]["type"] == "reschedule" and view["transactions"][-1]["amount"] == "0.00"
+    assert "harvest failed" in view["transactions"][-1]["note"]
+    assert balances(api) == books  # no money moved: no journal entry
+    paid = repay(api, loan["id"], "70.84", "2024-03-01")
+    assert (paid["principal"], paid["interest"]) == ("61.63", "9.21")
+
+
+def test_reschedule_new_rate_and_new_first_due_date(api: Api, setup: dict[str, Any]) -> None:
+    loan = active_loan(api, setup["client"], setup["product"]["id"])
+    repay(api, loan["id"], "88.85", "2024-02-01")
+    view = ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-03-01",
+                                                                  "new_interest_rate": "6"}))
+    periods = view["schedule"]["periods"]
+    # 921.15 over the 11 months left at 0.5%: interest 4.60575 -> 4.61, EMI 4.60575 / (1 - 1.005^-11) = 86.27.
+    assert (periods[1]["principal"], periods[1]["interest"]) == ("81.66", "4.61")
+    assert len(periods) == 12 and view["annual_interest_rate"] == "6"
+    assert _sum(periods[1:], "principal") == Decimal("921.15")
+
+    shifted = ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule",
+                          {"from_date": "2024-03-01", "new_first_due_date": "2024-04-15",
+                           "new_number_of_repayments": 10, "grace_on_principal": 1}))
+    periods = shifted["schedule"]["periods"]
+    assert [p["due_date"] for p in periods[1:4]] == ["2024-04-15", "2024-05-15", "2024-06-15"]
+    assert len(periods) == 10 and periods[1]["principal"] == "0.00"  # grace on principal for the first one
+    assert _sum(periods[1:], "principal") == Decimal("921.15")
+    assert [t["type"] for t in shifted["transactions"]] == ["disbursement", "repayment", "reschedule", "reschedule"]
+
+
+def test_reschedule_refusals(api: Api, setup: dict[str, Any]) -> None:
+    loan = active_loan(api, setup["client"], setup["product"]["id"])
+    repay(api, loan["id"], "100.00", "2024-02-01")  # 11.15 paid in advance on installment 2
+    path = f"/api/v1/loans/{loan['id']}/reschedule"
+    for body, field in (
+        ({"from_date": "2024-01-15", "extra_terms": 1}, "from_date"),  # installment 1 is paid
+        ({"from_date": "2024-03-01", "extra_terms": 1}, "from_date"),  # installment 2 is partly paid
+        ({"from_date": "2024-04-01"}, "from_date"),  # no change named
+        ({"from_date": "2026-01-01", "extra_terms": 1}, "from_date"),  # nothing due then
+        ({"from_date": "2024-04-01", "extra_terms": 1, "new_number_of_repayments": 13}, "extra_terms"),
+        ({"from_date": "2024-04-01", "new_number_of_repayments": 2}, "new_number_of_repayments"),
+        ({"from_date": "2024-04-01", "grace_on_principal": 10}, "grace_on_principal"),
+        ({"from_date": "2024-04-01", "new_first_due_date": "2024-02-15"}, "new_first_due_date"),
+        ({"from_date": "2024-04-01", "new_interest_rate": 6.5}, "new_interest_rate"),
+        ({"from_date": "2024-04-01", "extra_terms": 0}, "extra_terms"),
+    ):
+        _refused(api.post(path, body), 422, field)
+    view = _loan(api, loan["id"])
+    assert len(view["schedule"]["periods"]) == 12 and [t["type"] for t in view["transactions"]] == [
+        "disbursement", "repayment"]
+    pending = ok(api.post("/api/v1/loans", {"client_id": setup["client"], "product_id": setup["product"]["id"],
+                                            "principal": "1000.00", "submitted_on": "2024-01-01",
+                                            "expected_disbursement_date": "2024-01-01"}), 201)
+    _refused(api.post(f"/api/v1/loans/{pending['id']}/reschedule", {"from_date": "2024-04-01", "extra_terms": 1}),
+             409, type_="loan-not-active")
+
+
+def test_reschedule_can_wait_for_a_checker(api: Api, setup: dict[str, Any]) -> None:
+    loan = active_loan(api, setup["client"], setup["product"]["id"])
+    ok(api.put("/api/v1/maker-checker/loans:reschedule", {"enabled": True}))
+    parked = api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-02-01", "extra_terms": 12})
+    assert parked.status_code == 202 and parked.json()["command"] == "loans:reschedule", parked.text
+    assert len(_loan(api, loan["id"])["schedule"]["periods"]) == 12  # nothing changed yet
+    make_user(api, "checker", ["loans:reschedule:check", "loans:read"])
+    ok(as_user(api, "checker").post(f"/api/v1/pending-commands/{parked.json()['pending_command_id']}/approve"))
+    periods = _loan(api, loan["id"])["schedule"]["periods"]
+    assert len(periods) == 24 and _sum(periods, "principal") == Decimal("1000.00")
