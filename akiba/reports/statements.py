@@ -203,7 +203,9 @@ WHERE account_id = :id AND NOT reversed AND transaction_date BETWEEN :from AND :
 ORDER BY transaction_date, id""")
 _SAVINGS_LABELS = {"deposit": "Deposit", "withdrawal": "Withdrawal", "transfer_in": "Transfer in",
                    "transfer_out": "Transfer out", "interest_posting": "Interest", "interest_reversal":
-                   "Interest reversed", "withdrawal_fee": "Withdrawal fee", "fee": "Fee"}
+                   "Interest reversed", "withdrawal_fee": "Withdrawal fee", "fee": "Fee",
+                   "overdraft_interest": "Overdraft interest",
+                   "overdraft_interest_reversal": "Overdraft interest returned"}
 
 
 def savings_statement(s: Session, account_id: int, since: date, to: date,

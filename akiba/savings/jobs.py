@@ -7,11 +7,16 @@ entry per office, currency, product, day and direction carries their total to th
 moves the balances. Running it twice for the same day posts nothing twice: the engine is handed what each
 period already posted and only differences come back.
 
+Overdraft interest (accounts with an overdraft rate) is charged by the same pass at the same period ends: the
+engine returns its differences beside the credit interest's, and they become ``overdraft_interest`` (a debit
+to the account, income to the institution) or ``overdraft_interest_reversal`` transactions the same way.
+
 An account whose interest was posted up to a period end and that has seen no back-dated change since resumes
 from the day after (the engine's close-of-business shortcut, its ledger before that day as the opening
 balance); an account with a back-dated change (``interest_recompute_from``) is recomputed from activation.
 
     post_interest_chunk(s, as_of, after_id=0, limit=1000, account_ids=None, full=False) -> ChunkResult
+        # .bookings (credit interest), .overdraft_bookings
     run_interest_posting(rt, tenant, as_of, chunk=1000) -> RunResult      # commits per chunk
     mark_dormancy(s, as_of, account_ids=None) -> int                        # one UPDATE; accounts changed
     charge_periodic_fees(s, as_of, account_ids=None) -> int                 # monthly/annual fees; accounts charged
@@ -26,7 +31,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from akiba.accounting import posting as ledger
@@ -35,13 +40,14 @@ from akiba.platform.db import commit
 from akiba.platform.runtime import Runtime
 from akiba.platform.tenancy import TenantInfo
 from akiba.savings.interest import (
+    DuePostings,
     Movement,
     PostingAdjustment,
-    closure_interest,
-    interest_postings_due,
+    closure_postings,
     posting_period_ends,
+    postings_due,
 )
-from akiba.savings.models import SavingsAccount, SavingsProduct, SavingsTransaction
+from akiba.savings.models import OVERDRAFT_INTEREST_TYPES, SavingsAccount, SavingsProduct, SavingsTransaction
 from akiba.savings.postings import legs_for
 from akiba.savings.service.common import interest_settings
 
@@ -66,12 +72,14 @@ SELECT account_id, GREATEST(day, start_day - 1) AS day,
   FROM t WHERE day <= :as_of
  GROUP BY 1, 2, 3
 """)
+# What each period posted so far, credit interest and overdraft interest apart (signed as they moved the balance).
 _POSTED = text("""
-SELECT account_id, interest_period_end, sum(CASE WHEN is_credit THEN amount ELSE -amount END) AS amount
+SELECT account_id, interest_period_end, type IN :overdraft_types AS is_overdraft,
+       sum(CASE WHEN is_credit THEN amount ELSE -amount END) AS amount
   FROM savings_transactions
  WHERE account_id = ANY(CAST(:ids AS integer[])) AND interest_period_end IS NOT NULL AND NOT reversed
- GROUP BY 1, 2
-""")
+ GROUP BY 1, 2, 3
+""").bindparams(bindparam("overdraft_types", value=list(OVERDRAFT_INTEREST_TYPES), expanding=True))
 _UPDATE_ACCOUNTS = text("""
 UPDATE savings_accounts a
    SET balance = a.balance + v.delta,
@@ -85,7 +93,12 @@ UPDATE savings_accounts a
 
 @dataclass(frozen=True)
 class Booking:
-    """One interest transaction to write: a posting (difference > 0) or a reversal of over-posted interest."""
+    """One interest transaction to write.
+
+    Credit interest (``overdraft`` False): a posting (difference > 0) or a reversal of over-posted interest.
+    Overdraft interest (``overdraft`` True): a charge (difference > 0, lowers the balance) or the return of an
+    over-charge.
+    """
 
     account_id: int
     office_id: int
@@ -94,25 +107,53 @@ class Booking:
     period_end: date
     day: date
     difference: Decimal
+    overdraft: bool = False
+
+    @property
+    def tx_type(self) -> str:
+        if self.overdraft:
+            return "overdraft_interest" if self.difference > 0 else "overdraft_interest_reversal"
+        return "interest_posting" if self.difference > 0 else "interest_reversal"
+
+    @property
+    def balance_change(self) -> Decimal:
+        return -self.difference if self.overdraft else self.difference
+
+
+@dataclass(frozen=True)
+class PostedInterest:
+    """What an account's periods posted so far, by period end: credit interest, and overdraft interest charged
+    (positive)."""
+
+    interest: dict[date, Decimal] = field(default_factory=dict)
+    overdraft: dict[date, Decimal] = field(default_factory=dict)
 
 
 @dataclass
 class ChunkResult:
     accounts: int = 0
     last_id: int | None = None
-    bookings: list[Booking] = field(default_factory=list)
+    bookings: list[Booking] = field(default_factory=list)  # credit interest
+    overdraft_bookings: list[Booking] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
+        """Credit interest posted (net of reversals)."""
         return sum((b.difference for b in self.bookings), ZERO)
+
+    @property
+    def overdraft_total(self) -> Decimal:
+        """Overdraft interest charged (net of what was given back)."""
+        return sum((b.difference for b in self.overdraft_bookings), ZERO)
 
 
 @dataclass
 class RunResult:
     accounts: int = 0
-    postings: int = 0
-    total: Decimal = ZERO
+    postings: int = 0  # interest transactions written, credit and overdraft
+    total: Decimal = ZERO  # credit interest
     chunks: int = 0
+    overdraft_total: Decimal = ZERO
 
 
 def _start_day(account: Any, full: bool) -> date:
@@ -126,7 +167,7 @@ def _start_day(account: Any, full: bool) -> date:
 _CHUNK_COLUMNS = [getattr(SavingsAccount, name) for name in (
     "id", "office_id", "currency", "product_id", "activated_on", "last_interest_posted_to", "interest_recompute_from",
     "annual_interest_rate", "interest_calculation", "compounding", "posting", "days_in_year",
-    "min_balance_for_interest", "rate_tiers", "digits", "rounding")]
+    "min_balance_for_interest", "rate_tiers", "digits", "rounding", "overdraft_interest_rate")]
 
 
 def _lock_chunk(s: Session, as_of: date, after_id: int, limit: int,
@@ -149,20 +190,29 @@ def movements_by_account(s: Session, starts: dict[int, date], as_of: date) -> di
     return found
 
 
-def posted_by_account(s: Session, ids: Iterable[int]) -> dict[int, dict[date, Decimal]]:
-    found: dict[int, dict[date, Decimal]] = defaultdict(dict)
+def posted_by_account(s: Session, ids: Iterable[int]) -> dict[int, PostedInterest]:
+    found: dict[int, PostedInterest] = defaultdict(PostedInterest)
     for row in s.execute(_POSTED, {"ids": list(ids)}):
-        found[row.account_id][row.interest_period_end] = Decimal(row.amount)
+        posted = found[row.account_id]
+        if row.is_overdraft:
+            posted.overdraft[row.interest_period_end] = -Decimal(row.amount)  # a charge lowered the balance
+        else:
+            posted.interest[row.interest_period_end] = Decimal(row.amount)
     return found
 
 
-def bookings_for(account: Any, adjustments: Iterable[PostingAdjustment], as_of: date) -> list[Booking]:
+def bookings_for(account: Any, adjustments: Iterable[PostingAdjustment], as_of: date,
+                 overdraft: bool = False) -> list[Booking]:
     """A first posting is dated on its period end; a later difference on ``as_of`` (never an edit of the past)."""
     return [
         Booking(account.id, account.office_id, account.currency, account.product_id, adj.period_end,
-                adj.period_end if adj.already_posted == 0 else as_of, adj.difference)
+                adj.period_end if adj.already_posted == 0 else as_of, adj.difference, overdraft)
         for adj in adjustments if adj.difference != 0
     ]
+
+
+def _bookings_of(account: Any, due: DuePostings, as_of: date) -> tuple[list[Booking], list[Booking]]:
+    return bookings_for(account, due.interest, as_of), bookings_for(account, due.overdraft, as_of, overdraft=True)
 
 
 def post_interest_chunk(
@@ -192,16 +242,19 @@ def post_interest_chunk(
         if start_or_none is None:
             continue
         start = start_or_none
-        already = {day: amount for day, amount in posted[account.id].items() if day >= start}
-        adjustments = interest_postings_due(interest_settings(account), movements[account.id], start, as_of, already)
-        bookings = bookings_for(account, adjustments, as_of)
-        result.bookings.extend(bookings)
+        already = posted[account.id]
+        due = postings_due(interest_settings(account), movements[account.id], start, as_of,
+                           {day: amount for day, amount in already.interest.items() if day >= start},
+                           {day: amount for day, amount in already.overdraft.items() if day >= start})
+        interest, overdraft = _bookings_of(account, due, as_of)
+        result.bookings.extend(interest)
+        result.overdraft_bookings.extend(overdraft)
         ends = posting_period_ends(start, as_of, account.posting)
         last = account.last_interest_posted_to
         posted_to = max(ends[-1], last) if last else ends[-1]
         covered = last is None or as_of >= last
-        updates.append((account.id, sum((b.difference for b in bookings), ZERO), posted_to, covered))
-    book_interest(s, result.bookings, created_by)
+        updates.append((account.id, sum((b.balance_change for b in interest + overdraft), ZERO), posted_to, covered))
+    book_interest(s, result.bookings + result.overdraft_bookings, created_by)
     if updates:
         ids, deltas, posted_tos, clears = zip(*updates, strict=True)
         s.execute(_UPDATE_ACCOUNTS, {"ids": list(ids), "deltas": list(deltas), "posted_to": list(posted_tos),
@@ -209,15 +262,17 @@ def post_interest_chunk(
     return result
 
 
-def closing_bookings(s: Session, account: SavingsAccount, closed_on: date) -> list[Booking]:
-    """Everything interest still owes at closure: differences of past periods and the running period's share."""
+def closing_bookings(s: Session, account: SavingsAccount, closed_on: date) -> tuple[list[Booking], list[Booking]]:
+    """Everything interest still owes at closure, credit and overdraft interest apart: differences of past
+    periods and the running period's share."""
     s.flush()
     start = account.activated_on
     assert start is not None
     movements = movements_by_account(s, {account.id: start}, closed_on)[account.id]
     already = posted_by_account(s, [account.id])[account.id]
-    adjustments = closure_interest(interest_settings(account), movements, start, closed_on, already)
-    return bookings_for(account, adjustments, closed_on)
+    due = closure_postings(interest_settings(account), movements, start, closed_on, already.interest,
+                           already.overdraft)
+    return _bookings_of(account, due, closed_on)
 
 
 def book_interest(s: Session, bookings: Sequence[Booking], created_by: int | None) -> None:
@@ -227,16 +282,15 @@ def book_interest(s: Session, bookings: Sequence[Booking], created_by: int | Non
     """
     if not bookings:
         return
-    groups: dict[tuple[int, str, int, date, bool], list[Booking]] = defaultdict(list)
+    groups: dict[tuple[int, str, int, date, str], list[Booking]] = defaultdict(list)
     for b in bookings:
-        groups[(b.office_id, b.currency, b.product_id, b.day, b.difference > 0)].append(b)
+        groups[(b.office_id, b.currency, b.product_id, b.day, b.tx_type)].append(b)
     products = {p.id: p for p in s.scalars(select(SavingsProduct).where(
         SavingsProduct.id.in_({b.product_id for b in bookings})))}
     mappings = {pid: ledger.product_mapping(s, "savings", pid) for pid, p in products.items()
                 if p.accounting_rule != "none"}
     rows: list[dict[str, Any]] = []
-    for (office_id, currency, product_id, day, is_credit), items in sorted(groups.items()):
-        tx_type = "interest_posting" if is_credit else "interest_reversal"
+    for (office_id, currency, product_id, day, tx_type), items in sorted(groups.items()):
         entry_id = None
         if product_id in mappings:
             total = sum((abs(b.difference) for b in items), ZERO)
@@ -244,10 +298,11 @@ def book_interest(s: Session, bookings: Sequence[Booking], created_by: int | Non
                     for leg in legs_for(tx_type, total, mappings[product_id])]
             entry_id = ledger.post_entry(
                 s, office_id=office_id, currency=currency, transaction_date=day, source=SOURCE, source_id=None,
-                legs=legs, description=f"savings interest {tx_type.replace('_', ' ')} ({len(items)} accounts)",
+                legs=legs, description=f"savings {tx_type.replace('_', ' ')} ({len(items)} accounts)",
                 created_by=created_by)
         rows.extend({"account_id": b.account_id, "type": tx_type, "transaction_date": day,
-                     "amount": abs(b.difference), "is_credit": is_credit, "interest_period_end": b.period_end,
+                     "amount": abs(b.difference), "is_credit": b.balance_change > 0,
+                     "interest_period_end": b.period_end,
                      "reversed": False, "journal_entry_id": entry_id, "description": "", "created_by": created_by}
                     for b in items)
     s.execute(insert(SavingsTransaction), rows)
@@ -323,8 +378,9 @@ def run_interest_posting(rt: Runtime, tenant: TenantInfo, as_of: date, chunk: in
             return run
         run.chunks += 1
         run.accounts += result.accounts
-        run.postings += len(result.bookings)
+        run.postings += len(result.bookings) + len(result.overdraft_bookings)
         run.total += result.total
+        run.overdraft_total += result.overdraft_total
         after_id = result.last_id
 
 
@@ -355,5 +411,5 @@ def mark_dormancy(s: Session, as_of: date, account_ids: Sequence[int] | None = N
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-__all__ = ["Booking", "ChunkResult", "RunResult", "charge_periodic_fees", "closing_bookings", "mark_dormancy",
-           "post_interest_chunk", "run_interest_posting"]
+__all__ = ["Booking", "ChunkResult", "PostedInterest", "RunResult", "charge_periodic_fees", "closing_bookings",
+           "mark_dormancy", "post_interest_chunk", "run_interest_posting"]

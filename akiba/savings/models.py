@@ -34,9 +34,12 @@ from akiba.platform.db import TenantBase
 MONEY = Numeric(19, 6)
 ACCOUNT_STATUSES = ("submitted", "approved", "rejected", "active", "closed")
 # Credits raise the balance, debits lower it; the sign is kept beside a positive amount.
-CREDIT_TYPES = ("deposit", "transfer_in", "interest_posting")
-DEBIT_TYPES = ("withdrawal", "transfer_out", "withdrawal_fee", "fee", "interest_reversal")
-INTEREST_TYPES = ("interest_posting", "interest_reversal")
+CREDIT_TYPES = ("deposit", "transfer_in", "interest_posting", "overdraft_interest_reversal")
+DEBIT_TYPES = ("withdrawal", "transfer_out", "withdrawal_fee", "fee", "interest_reversal", "overdraft_interest")
+# Written by interest posting only (credit interest on positive balances, overdraft interest on negative ones):
+# never reversed by hand, recomputed instead.
+OVERDRAFT_INTEREST_TYPES = ("overdraft_interest", "overdraft_interest_reversal")
+INTEREST_TYPES = ("interest_posting", "interest_reversal", *OVERDRAFT_INTEREST_TYPES)
 TRANSACTION_TYPES = CREDIT_TYPES + DEBIT_TYPES
 
 
@@ -118,6 +121,7 @@ class SavingsAccount(TenantBase):
     rounding: Mapped[str] = mapped_column(String(12))
     min_balance_for_interest: Mapped[Decimal | None] = mapped_column(MONEY)
     rate_tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    overdraft_interest_rate: Mapped[Decimal | None] = mapped_column(MONEY)
     debit_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     credit_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal(0))
@@ -151,7 +155,7 @@ class SavingsTransaction(TenantBase):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(
             "type IN ('deposit','transfer_in','interest_posting','withdrawal','transfer_out','withdrawal_fee',"
-            "'fee','interest_reversal')",
+            "'fee','interest_reversal','overdraft_interest','overdraft_interest_reversal')",
             name="type",
         ),
         Index("ix_savings_transactions_account_date", "account_id", "transaction_date", "id"),
@@ -159,7 +163,7 @@ class SavingsTransaction(TenantBase):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("savings_accounts.id"))
-    type: Mapped[str] = mapped_column(String(20))
+    type: Mapped[str] = mapped_column(String(32))
     transaction_date: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(MONEY)
     is_credit: Mapped[bool] = mapped_column(Boolean)

@@ -27,16 +27,20 @@ from akiba.savings.service.common import (
 )
 
 
-def interest_not_posted(s: Session, account: SavingsAccount, as_of: date) -> Decimal:
-    """Interest earned to ``as_of`` and not yet posted: complete periods still owed plus the running period."""
+def interest_not_posted(s: Session, account: SavingsAccount, as_of: date) -> tuple[Decimal, Decimal]:
+    """Credit interest earned and overdraft interest incurred to ``as_of`` and not yet posted: complete periods
+    still owed plus the running period, both unrounded."""
     if account.status != "active" or account.activated_on is None or as_of < account.activated_on:
-        return ZERO
+        return ZERO, ZERO
     start = account.activated_on
     movements = movements_by_account(s, {account.id: start}, as_of)[account.id]
     result = compute_interest(interest_settings(account), movements, start, as_of)
     posted = posted_by_account(s, [account.id])[account.id]
-    owed = sum((amount - posted.get(end, ZERO) for end, amount in result.postings.items()), ZERO)
-    return owed + result.accrued_not_posted
+    owed = sum((amount - posted.interest.get(end, ZERO) for end, amount in result.postings.items()), ZERO)
+    # Every period ended by as_of, charged or due: a charge a back-dated deposit undid is owed back.
+    owed_overdraft = (sum(result.overdraft_postings.values(), ZERO)
+                      - sum((amount for end, amount in posted.overdraft.items() if end <= as_of), ZERO))
+    return owed + result.accrued_not_posted, owed_overdraft + result.overdraft_accrued_not_posted
 
 
 def _entry_ids(s: Session, tx_ids: list[int]) -> dict[int, int]:
@@ -67,13 +71,15 @@ def account_detail(s: Session, account_id: int, as_of: date | None = None) -> di
     day = as_of or business_date(s)
     holds = s.scalars(select(SavingsHold).where(SavingsHold.account_id == account.id, SavingsHold.status == "active")
                       .order_by(SavingsHold.id))
-    accrued = interest_not_posted(s, account, day)
+    accrued, overdraft = interest_not_posted(s, account, day)
+    mode = rounding_mode(account.rounding)
     return {
         **account_summary(account, product),
         "accrued_interest_as_of": day,
         # Shown rounded to the currency the way the posting will round it; the engine keeps it exact.
-        "accrued_interest_not_posted": money_str(quantize(accrued, account.digits, rounding_mode(account.rounding)),
-                                                 account.digits),
+        "accrued_interest_not_posted": money_str(quantize(accrued, account.digits, mode), account.digits),
+        "accrued_overdraft_interest_not_posted": money_str(quantize(overdraft, account.digits, mode),
+                                                           account.digits),
         "holds": [hold_view(h, account.digits) for h in holds],
         "transactions": transactions_with_running_balance(s, account),
     }

@@ -79,6 +79,8 @@ def create_account(s: Session, _: Principal, data: AccountCreate, __: int | None
         interest_calculation=product.interest_calculation, compounding=product.compounding,
         posting=product.posting, days_in_year=product.days_in_year, rounding=product.rounding,
         min_balance_for_interest=product.min_balance_for_interest, rate_tiers=list(product.rate_tiers),
+        # Copied like the credit terms: a later product change leaves running accounts' overdraft rate alone.
+        overdraft_interest_rate=product.overdraft_interest_rate if product.allow_overdraft else None,
         debit_blocked=False, credit_blocked=False, balance=ZERO, on_hold=ZERO,
     )
     s.add(account)

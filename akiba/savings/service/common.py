@@ -218,6 +218,7 @@ class InterestTerms(Protocol):
     rate_tiers: list[dict[str, Any]]
     digits: int
     rounding: str
+    overdraft_interest_rate: Decimal | None
 
 
 def interest_settings(account: InterestTerms) -> InterestSettings:
@@ -225,13 +226,13 @@ def interest_settings(account: InterestTerms) -> InterestSettings:
     tiers = tuple((str(t["min_balance"]), str(t["annual_rate"])) for t in account.rate_tiers)
     return _settings(account.annual_interest_rate, account.interest_calculation, account.compounding,
                      account.posting, account.days_in_year, account.min_balance_for_interest, tiers, account.digits,
-                     account.rounding)
+                     account.rounding, account.overdraft_interest_rate)
 
 
 @lru_cache(maxsize=1024)
 def _settings(rate: Decimal, calculation: str, compounding: str, posting: str, days_in_year: int,
               min_balance: Decimal | None, tiers: tuple[tuple[str, str], ...], digits: int,
-              rounding: str) -> InterestSettings:
+              rounding: str, overdraft_rate: Decimal | None) -> InterestSettings:
     return InterestSettings(
         annual_rate=rate,
         calculation=calculation,  # type: ignore[arg-type]  # the table's check constraint keeps it to the choices
@@ -242,6 +243,7 @@ def _settings(rate: Decimal, calculation: str, compounding: str, posting: str, d
         rate_tiers=tuple(RateTier(Decimal(low), Decimal(rate)) for low, rate in tiers),
         digits=digits,
         rounding=rounding,
+        overdraft_rate=overdraft_rate,
     )
 
 
@@ -254,9 +256,11 @@ def account_summary(account: SavingsAccount, product: SavingsProduct) -> dict[st
         "status": account.status, "sub_status": account.sub_status,
         "submitted_on": account.submitted_on, "approved_on": account.approved_on,
         "rejected_on": account.rejected_on, "activated_on": account.activated_on, "closed_on": account.closed_on,
-        "annual_interest_rate": str(account.annual_interest_rate.normalize()),
+        "annual_interest_rate": format(account.annual_interest_rate.normalize(), "f"),
         "interest_calculation": account.interest_calculation, "compounding": account.compounding,
         "posting": account.posting, "days_in_year": account.days_in_year,
+        "overdraft_interest_rate": None if account.overdraft_interest_rate is None
+        else format(account.overdraft_interest_rate.normalize(), "f"),
         "balance": money_str(account.balance, d),
         "available_balance": money_str(max(available_balance(account, product), ZERO)
                                        if account.status == "active" else ZERO, d),

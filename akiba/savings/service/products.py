@@ -34,7 +34,7 @@ def product_view(s: Session, p: SavingsProduct) -> dict[str, Any]:
     fee_type = p.withdrawal_fee_type
     return {
         "id": p.id, "name": p.name, "description": p.description, "kind": p.kind, "currency": p.currency,
-        "digits": p.digits, "annual_interest_rate": str(p.annual_interest_rate.normalize()),
+        "digits": p.digits, "annual_interest_rate": format(p.annual_interest_rate.normalize(), "f"),
         "interest_calculation": p.interest_calculation, "compounding": p.compounding, "posting": p.posting,
         "days_in_year": p.days_in_year, "rounding": p.rounding,
         "min_balance_for_interest": _opt(p.min_balance_for_interest, p.digits), "rate_tiers": p.rate_tiers,
@@ -42,12 +42,12 @@ def product_view(s: Session, p: SavingsProduct) -> dict[str, Any]:
         "min_required_balance": _opt(p.min_required_balance, p.digits),
         "fees": {
             "withdrawal_fee": None if fee_type is None else {
-                "type": fee_type, "amount": str((p.withdrawal_fee_amount or Decimal(0)).normalize())},
+                "type": fee_type, "amount": format((p.withdrawal_fee_amount or Decimal(0)).normalize(), "f")},
             "monthly_fee": _opt(p.monthly_fee, p.digits), "annual_fee": _opt(p.annual_fee, p.digits),
         },
         "overdraft": {"allowed": p.allow_overdraft, "limit": _opt(p.overdraft_limit, p.digits),
                       "annual_interest_rate": None if p.overdraft_interest_rate is None
-                      else str(p.overdraft_interest_rate.normalize())},
+                      else format(p.overdraft_interest_rate.normalize(), "f")},
         "dormancy": {"inactive_after_days": p.inactive_after_days, "dormant_after_days": p.dormant_after_days,
                      "fees_stop_when_dormant": p.fees_stop_when_dormant},
         "lock_in": None if p.lock_in_period is None else {"period": p.lock_in_period, "unit": p.lock_in_unit},

@@ -221,12 +221,20 @@ def post_interest(s: Session, who: Principal, data: PostInterestIn, account_id: 
     check_transaction_date(s, account, data.as_of, "as_of")
     result = jobs.post_interest_chunk(s, data.as_of, account_ids=[account.id], full=True, created_by=who.user_id)
     account = lock_account(s, account_id)  # the batch moved the balance with a set-based UPDATE
-    if result.bookings:
-        emit(s, "savings.interest_posted", "savings_account", account.id, {"total": result.total})
+    if result.bookings or result.overdraft_bookings:
+        emit(s, "savings.interest_posted", "savings_account", account.id,
+             {"total": result.total, "overdraft_total": result.overdraft_total})
+    # "posted" keeps CONTRACT.md's shape (credit interest only); overdraft interest has its own key, an amount
+    # charged (or, negative, given back after a back-dated change).
     return {"account_id": account.id,
-            "posted": [{"period_end": b.period_end, "transaction_date": b.day,
-                        "amount": money_str(b.difference, account.digits)} for b in result.bookings],
+            "posted": _interest_view(result.bookings, account.digits),
+            "overdraft_interest": _interest_view(result.overdraft_bookings, account.digits),
             "balance": money_str(account.balance, account.digits)}
+
+
+def _interest_view(bookings: list[jobs.Booking], digits: int) -> list[dict[str, Any]]:
+    return [{"period_end": b.period_end, "transaction_date": b.day, "amount": money_str(b.difference, digits)}
+            for b in bookings]
 
 
 @command("savings:close", resource="savings_account", payload=CloseIn)
@@ -240,9 +248,9 @@ def close_account(s: Session, who: Principal, data: CloseIn, account_id: int | N
     if account.on_hold > 0:
         raise conflict("savings-account-on-hold", "release the holds before closing the account")
     product = product_of(s, account)
-    bookings = jobs.closing_bookings(s, account, data.closed_on)
-    jobs.book_interest(s, bookings, who.user_id)
-    account.balance += sum((b.difference for b in bookings), ZERO)
+    interest, overdraft = jobs.closing_bookings(s, account, data.closed_on)
+    jobs.book_interest(s, interest + overdraft, who.user_id)
+    account.balance += sum((b.balance_change for b in interest + overdraft), ZERO)
     account.last_interest_posted_to = data.closed_on
     account.interest_recompute_from = None
     if data.withdraw_balance and account.balance > 0:
@@ -255,4 +263,6 @@ def close_account(s: Session, who: Principal, data: CloseIn, account_id: int | N
     emit(s, "savings_account.closed", "savings_account", account.id, {"closed_on": data.closed_on})
     return {**account_summary(account, product),
             "interest_posted": [{"period_end": b.period_end, "amount": money_str(b.difference, account.digits)}
-                                for b in bookings]}
+                                for b in interest],
+            "overdraft_interest_charged": [{"period_end": b.period_end,
+                                            "amount": money_str(b.difference, account.digits)} for b in overdraft]}
