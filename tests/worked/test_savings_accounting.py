@@ -25,6 +25,9 @@ PRODUCTS = [
      "fees": {"withdrawal_fee": {"type": "percent", "amount": "0.5"}}},
     {"name": "Average", "currency": "USD", "annual_interest_rate": "4", "interest_calculation": "average_daily_balance",
      "compounding": "monthly", "posting": "quarterly", "days_in_year": 360, "min_balance_for_interest": "50"},
+    {"name": "Overdraft", "currency": "USD", "annual_interest_rate": "3", "interest_calculation": "daily_balance",
+     "compounding": "monthly", "posting": "monthly", "days_in_year": 365,
+     "overdraft": {"allowed": True, "limit": "500", "annual_interest_rate": "20"}},
 ]
 
 days = st.integers(min_value=0, max_value=150).map(lambda n: START + timedelta(days=n))
@@ -46,7 +49,7 @@ def _ok(response: Any, status: int = 200) -> dict[str, Any]:
 
 
 class World:
-    """A tenant with an office, a client and the two products; each example opens its own three accounts."""
+    """A tenant with an office, a client and the three products; each example opens an account of each."""
 
     def __init__(self, api: Api, runtime: Runtime) -> None:
         self.api, self.runtime = api, runtime
@@ -59,7 +62,7 @@ class World:
     def open_accounts(self) -> list[int]:
         ids = []
         for i in range(3):
-            body = {"client_id": self.client["id"], "product_id": self.products[i % 2], "submitted_on": str(START)}
+            body = {"client_id": self.client["id"], "product_id": self.products[i], "submitted_on": str(START)}
             aid = _ok(self.api.post("/api/v1/savings-accounts", body), 201)["id"]
             _ok(self.api.post(f"/api/v1/savings-accounts/{aid}/approve", {"approved_on": str(START)}))
             _ok(self.api.post(f"/api/v1/savings-accounts/{aid}/activate", {"activated_on": str(START)}))
