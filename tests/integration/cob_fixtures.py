@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from conftest import Api
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from akiba.cob import queue, service
@@ -57,6 +58,29 @@ def active_loan(api: Api, client_id: int, product_id: int, principal: str = "100
 
 def repay(api: Api, loan_id: int, amount: str, on: str) -> None:
     ok(api.post(f"/api/v1/loans/{loan_id}/repayments", {"transaction_date": on, "amount": amount}), 201)
+
+
+# A portfolio: per loan its principal and how many of its monthly installments were paid on time.
+portfolios = st.lists(st.tuples(st.integers(min_value=1, max_value=50).map(lambda h: f"{h * 100}.00"),
+                                st.integers(min_value=0, max_value=3)), min_size=1, max_size=4)
+close_days = st.dates(min_value=date(2024, 2, 1), max_value=date(2024, 5, 31))
+
+
+def build(api: Api, runtime: Runtime, portfolio: list[tuple[str, int]], until: date, **product_settings: Any
+          ) -> list[int]:
+    cid = client(api, office(api))
+    product = loan_product(api, **product_settings)
+    loans = []
+    for principal, paid in portfolio:
+        loan = active_loan(api, cid, product, principal)
+        for n in range(1, paid + 1):
+            with runtime.session(api.tenant) as s:
+                due, amount = s.execute(text("SELECT due_date, principal + interest FROM loan_installments "
+                                             "WHERE loan_id = :l AND n = :n"), {"l": loan, "n": n}).one()
+            if due <= until:
+                repay(api, loan, f"{amount:.2f}", due.isoformat())
+        loans.append(loan)
+    return loans
 
 
 def set_business_date(runtime: Runtime, tenant: TenantInfo, day: date) -> None:

@@ -9,37 +9,15 @@ import sys
 import time
 from datetime import date, timedelta
 
-from cob_fixtures import active_loan, client, close_day, loan_product, office, repay, snapshot
+from cob_fixtures import build, close_day, close_days, portfolios, snapshot
 from conftest import Api, api_for, new_tenant
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlalchemy import text
 
 from akiba.cob import queue, service
 from akiba.platform.embedded import libpq_uri
 from akiba.platform.runtime import Runtime
-
-# A portfolio: per loan its principal and how many of its monthly installments were paid on time.
-portfolios = st.lists(st.tuples(st.integers(min_value=1, max_value=50).map(lambda h: f"{h * 100}.00"),
-                                st.integers(min_value=0, max_value=3)), min_size=1, max_size=4)
-close_days = st.dates(min_value=date(2024, 2, 1), max_value=date(2024, 5, 31))
-
-
-def build(api: Api, runtime: Runtime, portfolio: list[tuple[str, int]], until: date) -> list[int]:
-    cid = client(api, office(api))
-    product = loan_product(api)
-    loans = []
-    for principal, paid in portfolio:
-        loan = active_loan(api, cid, product, principal)
-        for n in range(1, paid + 1):
-            with runtime.session(api.tenant) as s:
-                due, amount = s.execute(text("SELECT due_date, principal + interest FROM loan_installments "
-                                             "WHERE loan_id = :l AND n = :n"), {"l": loan, "n": n}).one()
-            if due <= until:
-                repay(api, loan, f"{amount:.2f}", due.isoformat())
-        loans.append(loan)
-    return loans
 
 
 def rerun_same_run(runtime: Runtime, api: Api, day: date) -> None:
