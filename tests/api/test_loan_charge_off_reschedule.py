@@ -7,7 +7,7 @@ EMI 88.85; installment 1 is principal 78.85 + interest 10.00, installment 2 is 7
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,8 @@ from conftest import Api
 from loan_factories import active_loan, balances, make_client, make_office, make_product, ok, repay, set_business_date
 from test_admin_api import as_user, make_user
 
+from akiba.cob.service import ensure_closed
+from akiba.platform.db import commit
 from akiba.platform.runtime import Runtime
 from akiba.platform.tenancy import TenantInfo
 
@@ -240,3 +242,26 @@ def test_reschedule_can_wait_for_a_checker(api: Api, setup: dict[str, Any]) -> N
     ok(as_user(api, "checker").post(f"/api/v1/pending-commands/{parked.json()['pending_command_id']}/approve"))
     periods = _loan(api, loan["id"])["schedule"]["periods"]
     assert len(periods) == 24 and _sum(periods, "principal") == Decimal("1000.00")
+
+
+def test_accrual_reschedule_trues_up_the_running_period_and_charge_off_is_refused(
+        api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
+    product = make_product(api, name="Accrual", short_name="ACR", accounting_rule="accrual_periodic")
+    loan = active_loan(api, setup["client"], product["id"])
+    set_business_date(runtime, tenant, date(2024, 1, 10) + timedelta(days=1))
+    with runtime.session(tenant) as s:  # close of business through 2024-01-10: 10 of 31 days of 10.00 = 3.23
+        assert ensure_closed(s, loan["id"]) is True
+        commit(s)
+    gl = balances(api)
+    assert (gl["1220"], gl["4100"]) == (Decimal("3.23"), Decimal("-3.23"))
+
+    view = ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-01-01",
+                                                                  "new_interest_rate": "6"}))
+    # January's interest is now 1000 x 0.5% = 5.00, of which 10/31 was earned by 2024-01-10: 1.6129 -> 1.61;
+    # the 1.62 accrued above that is taken back out of income.
+    assert view["schedule"]["periods"][0]["interest"] == "5.00"
+    assert _sum(view["schedule"]["periods"], "principal") == Decimal("1000.00")
+    gl = balances(api)
+    assert (gl["1220"], gl["4100"]) == (Decimal("1.61"), Decimal("-1.61"))
+    _refused(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-01-11"}), 409,
+             type_="charge-off-not-supported")

@@ -124,6 +124,8 @@ def reschedule(s: Session, who: Principal, data: Reschedule, loan_id: int | None
     loan, accounting, today = lock_loan(s, loan_id)
     require_status(loan, "active")
     assert loan.disbursed_on is not None
+    # Built before the installments change: it derives the interest settled so far from the schedule as read.
+    books = books_for(loan, accounting, who.user_id, today)
     rows = load_installments(s, loan.id)
     kept, changed = _split_at(rows, data.from_date)
     start = kept[-1].due_date if kept else loan.disbursed_on
@@ -139,7 +141,6 @@ def reschedule(s: Session, who: Principal, data: Reschedule, loan_id: int | None
     s.flush()
     every = load_installments(s, loan.id)
     settle(loan, current_state(loan, every))
-    books = books_for(loan, accounting, who.user_id, today)
     books.true_up(s, loan, every)
     txn = LoanTransaction(loan_id=loan.id, type="reschedule", transaction_date=today, amount=ZERO,
                           note=_describe(data, loan, changed, new), created_by=who.user_id)
