@@ -135,6 +135,14 @@ def test_a_back_dated_deposit_gives_back_the_over_charge_and_leaves_the_past_alo
         PostingAdjustment(d("2023-01-31"), Decimal("2.47"), Decimal("5.18"), Decimal("-2.71"))])
 
 
+def test_a_back_dated_deposit_that_clears_the_overdraft_gives_back_the_whole_charge() -> None:
+    # 500 back-dated to Jan 11 leaves the balance at 0 from Jan 11: never overdrawn, the 5.18 comes back whole.
+    ledger = [*OVERDRAWN_JAN_11, move("2023-01-11", "500")]
+    due = postings_due(product("0", "18"), ledger, d("2023-01-01"), d("2023-02-05"), {},
+                       {d("2023-01-31"): Decimal("5.18")})
+    assert due.overdraft == [PostingAdjustment(d("2023-01-31"), Decimal(0), Decimal("5.18"), Decimal("-5.18"))]
+
+
 def test_a_back_dated_withdrawal_charges_the_difference() -> None:
     # A withdrawal of 100 back-dated to Jan 21: 500 x 18 x 10 + 600 x 18 x 11 = 90000 + 118800 = 208800
     # 208800 / 36500 = 5.720547... -> 5.72; 5.18 charged, 0.54 more due
