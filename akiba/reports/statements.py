@@ -119,9 +119,11 @@ SELECT l.id, l.external_id, l.client_id, COALESCE(c.display_name, g.name) AS hol
 FROM loans l JOIN loan_products p ON p.id = l.product_id
 LEFT JOIN clients c ON c.id = l.client_id LEFT JOIN groups g ON g.id = l.group_id
 WHERE l.id = :id""")
-# The principal balance moves up with a disbursement and down with the principal part of anything else.
+# The principal balance moves up with a disbursement and down with the principal part of anything else but a
+# charge-off (the borrower still owes what the lender's books moved to expense).
 _LOAN_OPENING = text("""
-SELECT COALESCE(SUM(CASE WHEN type = 'disbursement' THEN amount ELSE -principal END), 0)
+SELECT COALESCE(SUM(CASE WHEN type = 'disbursement' THEN amount WHEN type = 'charge_off' THEN 0
+                         ELSE -principal END), 0)
 FROM loan_transactions WHERE loan_id = :id AND NOT reversed AND transaction_date < :from""")
 _LOAN_MOVES = text("""
 SELECT id, type, transaction_date, amount, principal, interest, fees, penalties, overpayment, reference
@@ -138,7 +140,8 @@ WHERE loan_id = :id AND type = 'disbursement' AND NOT reversed ORDER BY id""")
 
 _LABELS = {"disbursement": "Disbursement", "repayment": "Repayment", "prepayment": "Prepayment",
            "waive_interest": "Interest waived", "waive_charge": "Charge waived", "write_off": "Write-off",
-           "refund": "Refund of overpayment"}
+           "refund": "Refund of overpayment", "charge_off": "Charged off (still owed)",
+           "reschedule": "Schedule changed"}
 
 
 def _loan_movement(row: Any, digits: int) -> Movement:
@@ -146,6 +149,8 @@ def _loan_movement(row: Any, digits: int) -> Movement:
     if row.type == "disbursement":
         detail = f" (up-front fees paid {money_str(row.fees, digits)})" if row.fees else ""
         return Movement(row.transaction_date, f"{label}{detail}", row.reference or f"T{row.id}", row.amount, ZERO)
+    if row.type in ("charge_off", "reschedule"):  # nothing the borrower owes changes
+        return Movement(row.transaction_date, label, row.reference or f"T{row.id}", ZERO, ZERO)
     parts = [(name, getattr(row, name)) for name in ("principal", "interest", "fees", "penalties", "overpayment")]
     split = ", ".join(f"{name} {money_str(v, digits)}" for name, v in parts if v)
     description = f"{label} {money_str(row.amount, digits)}" + (f": {split}" if split else "")

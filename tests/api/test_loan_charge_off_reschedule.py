@@ -265,3 +265,17 @@ def test_accrual_reschedule_trues_up_the_running_period_and_charge_off_is_refuse
     assert (gl["1220"], gl["4100"]) == (Decimal("1.61"), Decimal("-1.61"))
     _refused(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-01-11"}), 409,
              type_="charge-off-not-supported")
+
+
+def test_statement_keeps_a_charged_off_principal_owed(api: Api, setup: dict[str, Any]) -> None:
+    loan = active_loan(api, setup["client"], setup["product"]["id"])
+    repay(api, loan["id"], "88.85", "2024-02-01")
+    ok(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-02-15"}), 201)
+    ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-03-01", "extra_terms": 2}))
+    st = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-01-01", "to": "2030-12-31"}))
+    # 1000.00 out, 78.85 repaid: the charge-off and the reschedule move nothing the borrower owes.
+    assert [(m["debit"], m["credit"]) for m in st["movements"]] == [
+        ("1000.00", "0.00"), ("0.00", "78.85"), ("0.00", "0.00"), ("0.00", "0.00")]
+    assert st["closing_balance"] == "921.15"
+    later = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-03-01", "to": "2030-12-31"}))
+    assert later["opening_balance"] == "921.15"
