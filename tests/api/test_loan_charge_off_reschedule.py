@@ -220,6 +220,7 @@ def test_reschedule_refusals(api: Api, setup: dict[str, Any]) -> None:
         ({"from_date": "2024-04-01", "new_first_due_date": "2024-02-15"}, "new_first_due_date"),
         ({"from_date": "2024-04-01", "new_interest_rate": 6.5}, "new_interest_rate"),
         ({"from_date": "2024-04-01", "extra_terms": 0}, "extra_terms"),
+        ({"from_date": "2024-04-01", "new_first_due_date": "9999-12-01"}, "new_first_due_date"),
     ):
         _refused(api.post(path, body), 422, field)
     view = _loan(api, loan["id"])

@@ -11,7 +11,7 @@ accounting the interest accrued for the running period is trued up if its instal
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from akiba.core.errors import invalid
 from akiba.core.money import ZERO
 from akiba.loans.models import Loan, LoanCharge, LoanInstallment, LoanTransaction
 from akiba.loans.queries import loan_view
-from akiba.loans.schedule import ScheduleRequest, generate_schedule
+from akiba.loans.schedule import MAX_TERM, ScheduleRequest, generate_schedule
 from akiba.loans.schemas import Reschedule
 from akiba.loans.service.common import due_date_adjuster, lock_loan, require_status, schedule_request
 from akiba.loans.service.disbursement import installment_fee
@@ -30,6 +30,9 @@ from akiba.loans.service.products import product_charges
 from akiba.loans.service.state import books_for, current_state, load_installments, settle
 from akiba.platform.commands import command, emit
 from akiba.platform.context import Principal
+
+# A bound on how far a first due date may move keeps every later due date a valid date.
+_LONGEST_SHIFT = timedelta(days=3660)
 
 
 def _untouched(row: LoanInstallment) -> bool:
@@ -69,12 +72,17 @@ def _request(loan: Loan, data: Reschedule, start: date, kept_repayments: int,
         raise invalid("from_date", "name at least one change: new_interest_rate, extra_terms, "
                                    "new_number_of_repayments, new_first_due_date or grace_on_principal")
     count = _count_after(data, kept_repayments, len(changed))
+    if count > MAX_TERM:
+        raise invalid("extra_terms" if data.extra_terms is not None else "new_number_of_repayments",
+                      f"the installments rescheduled must be at most {MAX_TERM}")
     grace = data.grace_on_principal or 0
     if grace >= count:
         raise invalid("grace_on_principal", f"must be less than the {count} installments rescheduled")
     first_due = data.new_first_due_date or changed[0].due_date
     if first_due <= start:
         raise invalid("new_first_due_date", f"must be after {start.isoformat()}, the due date before it")
+    if first_due > start + _LONGEST_SHIFT:
+        raise invalid("new_first_due_date", f"must be within {_LONGEST_SHIFT.days} days of {start.isoformat()}")
     principal = sum((r.principal for r in changed), ZERO)
     if principal <= 0:
         raise invalid("from_date", "the installments from it carry no principal to reschedule")
