@@ -280,3 +280,22 @@ def test_statement_keeps_a_charged_off_principal_owed(api: Api, setup: dict[str,
     assert st["closing_balance"] == "921.15"
     later = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-03-01", "to": "2030-12-31"}))
     assert later["opening_balance"] == "921.15"
+
+
+def test_reschedule_keeps_installment_fees_and_moves_charges_with_their_date(api: Api, setup: dict[str, Any]) -> None:
+    product = make_product(api, name="Serviced", short_name="SRV", charges=[
+        {"name": "Service", "charge_time": "installment", "calculation": "flat", "amount": "1.00"}])
+    loan = active_loan(api, setup["client"], product["id"])
+    charge = ok(api.post(f"/api/v1/loans/{loan['id']}/charges",
+                         {"name": "Visit", "amount": "5.00", "due_date": "2024-06-15"}), 201)
+    assert charge["installment"] == 6  # 2024-06-01 < 2024-06-15 <= 2024-07-01
+    view = ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule",
+                       {"from_date": "2024-02-01", "new_first_due_date": "2024-02-15"}))
+    periods = view["schedule"]["periods"]
+    # Due on the 15th now: 2024-06-15 falls in installment 5 (2024-05-15 < d <= 2024-06-15), which carries the
+    # 1.00 service fee and the 5.00 visit; every other installment keeps its 1.00.
+    assert [p["due_date"] for p in periods[:2]] == ["2024-02-15", "2024-03-15"] and len(periods) == 12
+    assert periods[4]["fees"] == "6.00" and {p["fees"] for i, p in enumerate(periods) if i != 4} == {"1.00"}
+    assert [c["installment"] for c in view["charges"]] == [5]
+    assert view["summary"]["fees_outstanding"] == "17.00"  # 12 x 1.00 + 5.00
+    assert _sum(periods, "principal") == Decimal("1000.00")
