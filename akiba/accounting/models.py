@@ -16,7 +16,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -83,20 +82,20 @@ class JournalEntry(TenantBase):
 
 
 class JournalLine(TenantBase):
+    """A line's entry, GL account and office are checked (and locked) by a statement trigger, once per posting,
+    not by per-line foreign keys (migration t0014)."""
+
     __tablename__ = "journal_lines"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("side IN ('debit','credit')", name="side"),
-        ForeignKeyConstraint(["entry_id", "transaction_date"],
-                             ["journal_entries.id", "journal_entries.transaction_date"],
-                             name="fk_journal_lines_entry"),
         Index("ix_journal_lines_account_date", "gl_account_id", "transaction_date"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     entry_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    gl_account_id: Mapped[int] = mapped_column(ForeignKey("gl_accounts.id"))
-    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    gl_account_id: Mapped[int] = mapped_column(Integer)
+    office_id: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     transaction_date: Mapped[date] = mapped_column(Date)
     side: Mapped[str] = mapped_column(String(6))

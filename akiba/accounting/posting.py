@@ -52,6 +52,7 @@ from akiba.accounting.chart import ACCOUNTING_RULES, DEFAULT_CODES, MOVEMENTS, P
 from akiba.accounting.currencies import is_currency_code
 from akiba.accounting.models import FinancialActivityMapping, GLAccount, JournalEntry, JournalLine, ProductGLMapping
 from akiba.core.errors import DomainError, invalid, not_found
+from akiba.platform.db import refusal_for, register_refusals
 
 Side = Literal["debit", "credit"]
 MAX_AMOUNT = Decimal("1e13")  # NUMERIC(19,6) holds 13 digits before the point
@@ -91,12 +92,16 @@ SELECT entry.id, entry.transaction_date, l.gl_account_id, l.office_id, l.currenc
 RETURNING entry_id
 """)
 
-_DB_REFUSALS = {
+register_refusals({
     "accounting_closure": ("accounting-period-closed", 409),
     "journal_entry_balanced": ("journal-entry-unbalanced", 422),
     "journal_lines_detail_accounts": ("gl-account-header", 422),
     "uq_journal_entries_reversal_of": ("journal-entry-already-reversed", 409),
-}
+    "fk_journal_lines_gl_account_id_gl_accounts": ("gl-account-not-found", 422),
+    "fk_journal_lines_office_id_offices": ("office-not-found", 422),
+    "fk_journal_lines_entry": ("journal-entry-not-found", 422),
+    "journal_parent_in_use": ("in-use", 409),
+})
 
 
 def _check_amount(leg: Leg, index: int) -> None:
@@ -207,14 +212,8 @@ def _insert(s: Session, header: Mapping[str, Any], lines: Sequence[_Line]) -> in
     return int(entry_id)
 
 
-def _domain_error(error: IntegrityError) -> DomainError | IntegrityError:
-    diag = getattr(error.orig, "diag", None)
-    constraint = getattr(diag, "constraint_name", None) or ""
-    message = getattr(diag, "message_primary", None) or str(error.orig)
-    if constraint in _DB_REFUSALS:
-        slug, status = _DB_REFUSALS[constraint]
-        return DomainError(slug, message, status=status)
-    return DomainError("ledger-refused", message, status=409)
+def _domain_error(error: IntegrityError) -> DomainError:
+    return refusal_for(error) or DomainError("ledger-refused", str(error.orig), status=409)
 
 
 # One round trip for a whole posting: the guard (office exists, period open, every account a postable detail

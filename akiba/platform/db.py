@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction
 
 from akiba.core.errors import DomainError
@@ -57,7 +58,9 @@ def engine_for(url: str) -> Engine:
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = create_engine(url, pool_size=_pool_size, max_overflow=_pool_size, pool_pre_ping=True)
+            # No ping on checkout (a round trip per unit of work): a connection the server dropped fails its one
+            # request, and SQLAlchemy, seeing a disconnect, discards the whole pool.
+            engine = create_engine(url, pool_size=_pool_size, max_overflow=_pool_size, pool_recycle=3600)
             _engines[url] = engine
         return engine
 
@@ -69,17 +72,40 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
-def use_schema(connection: Connection, schema: str) -> None:
-    """SET LOCAL search_path for this transaction only, as a bound parameter (no SQL from strings)."""
-    connection.execute(text("SELECT set_config('search_path', :path, true)"), {"path": f"{schema}, public"})
+def use_schema(connection: Connection, schema: str | None) -> None:
+    """Point this transaction at one tenant's schema (or at none), as a bound parameter (no SQL from strings).
+
+    PostgreSQL 18 reports search_path to the client whenever it changes (and when a rollback undoes a change), so
+    a pooled connection already on the right schema, as the server itself says, needs no statement: the setting
+    is made for the connection's session and kept. An older server does not report it; there the setting is made
+    for each transaction (SET LOCAL), as its own statement.
+    """
+    wanted = f"{schema}, public" if schema else None
+    reported = _reported_search_path(connection)
+    if reported is None:
+        if wanted:
+            connection.execute(text("SELECT set_config('search_path', :path, true)"), {"path": wanted})
+        return
+    if reported != (wanted or _DEFAULT_SEARCH_PATH):
+        connection.execute(text("SELECT set_config('search_path', :path, false)"),
+                           {"path": wanted or _DEFAULT_SEARCH_PATH})
+
+
+_DEFAULT_SEARCH_PATH = '"$user", public'
+
+
+def _reported_search_path(connection: Connection) -> str | None:
+    driver = connection.connection.dbapi_connection
+    info = getattr(driver, "info", None)  # psycopg's ConnectionInfo
+    value = info.parameter_status("search_path") if info is not None else None
+    return value if isinstance(value, str) else None
 
 
 @event.listens_for(Session, "after_begin")
 def _scope_transaction_to_tenant(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
-    # Every transaction of a tenant session, including one begun after a commit, sees only that tenant's schema.
-    schema = session.info.get("schema")
-    if schema:
-        use_schema(connection, schema)
+    # Every transaction of a session, including one begun after a commit, sees only its tenant's schema; a
+    # session of no tenant sees none (a pooled connection keeps the last tenant's path on PostgreSQL 18).
+    use_schema(connection, session.info.get("schema"))
 
 
 @contextmanager
@@ -94,9 +120,33 @@ def tenant_session(shard_url: str, schema: str) -> Iterator[Session]:
 
 
 def commit(session: Session) -> None:
-    """The one commit of a command: deferred ledger checks fire first so their errors are domain errors."""
-    session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-    session.commit()
+    """The one commit of a command. The ledger's deferred balance check fires here; a refusal it raises is a
+    domain error like the same refusal raised by a statement (no separate SET CONSTRAINTS round trip)."""
+    try:
+        session.commit()
+    except DBAPIError as error:
+        refusal = refusal_for(error)
+        if refusal is None:
+            raise
+        raise refusal from error
+
+
+# Constraints (and trigger refusals raised under a constraint's name) that mean "the caller's data is refused",
+# by name: the feature that owns the constraint registers the problem type and status it answers with.
+_REFUSALS: dict[str, tuple[str, int]] = {}
+
+
+def register_refusals(refusals: dict[str, tuple[str, int]]) -> None:
+    _REFUSALS.update(refusals)
+
+
+def refusal_for(error: DBAPIError) -> DomainError | None:
+    diag = getattr(error.orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    if constraint not in _REFUSALS:
+        return None
+    slug, status = _REFUSALS[constraint]
+    return DomainError(slug, getattr(diag, "message_primary", None) or str(error.orig), status=status)
 
 
 def scalar(session: Session, sql: str, **params: Any) -> Any:
