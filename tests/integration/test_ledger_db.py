@@ -146,15 +146,16 @@ def test_raw_sql_line_dated_unlike_its_entry_is_refused(runtime: Runtime, tenant
     with runtime.session(tenant) as s:
         entry = s.execute(text("INSERT INTO journal_entries (office_id, currency, transaction_date, source) "
                                "VALUES (:o, 'USD', '2024-03-01', 'manual') RETURNING id"), {"o": office_id}).scalar()
-        with pytest.raises(DBAPIError, match="journal entry [0-9]+ dated 2024-01-01 does not exist"):
+        with pytest.raises(DBAPIError, match=r"journal entry [0-9]+ dated 2024-01-01 does not exist"):
             s.execute(text("INSERT INTO journal_lines (entry_id, transaction_date, gl_account_id, office_id, "
                            "currency, side, amount) VALUES (:e, '2024-01-01', :g, :o, 'USD', 'debit', 1)"),
                       {"e": entry, "g": _gl(s, "1110"), "o": office_id})
 
 
 def _raw_entry(s: Session, office_id: int, when: str = "2024-01-05") -> int:
-    return int(s.execute(text("INSERT INTO journal_entries (office_id, currency, transaction_date, source) "
-                              "VALUES (:o, 'USD', :d, 'manual') RETURNING id"), {"o": office_id, "d": when}).scalar_one())
+    entry = s.execute(text("INSERT INTO journal_entries (office_id, currency, transaction_date, source) "
+                           "VALUES (:o, 'USD', :d, 'manual') RETURNING id"), {"o": office_id, "d": when})
+    return int(entry.scalar_one())
 
 
 def _raw_line(s: Session, entry: int, gl: int, office_id: int, side: str, amount: str,
