@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
@@ -62,9 +63,10 @@ class JournalEntry(TenantBase):
 
     __tablename__ = "journal_entries"
     __table_args__ = (
-        # Lines repeat the entry's date; this key lets a composite foreign key keep the two equal.
-        UniqueConstraint("id", "transaction_date", name="uq_journal_entries_id_date"),
         Index("ix_journal_entries_source", "source", "source_id"),
+        # An entry is reversed at most once; only reversals are indexed.
+        Index("uq_journal_entries_reversal_of", "reversal_of", unique=True,
+              postgresql_where=text("reversal_of IS NOT NULL")),
         Index("ix_journal_entries_office_date", "office_id", "transaction_date"),
     )
 
@@ -77,7 +79,7 @@ class JournalEntry(TenantBase):
     source_id: Mapped[int | None] = mapped_column(BigInteger)
     reference: Mapped[str | None] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    reversal_of: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    reversal_of: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     created_by: Mapped[int | None] = mapped_column(Integer)
 
 

@@ -13,6 +13,9 @@ transaction. The same rules now cost one statement trigger and one balance check
   deleted (or its key changed) before the posting commits; entries need no lock: they are append-only (a
   trigger refuses UPDATE, DELETE and TRUNCATE).
 - The same trigger keeps refusing closed periods and header accounts, and upserts gl_daily_balances.
+- journal_entries loses two index insertions per entry: the key (id, transaction_date) existed only for the
+  lines' composite foreign key, and the unique index on reversal_of now holds reversals only (it indexed a NULL
+  for every other entry).
 - The deferred balance check still fires for every inserted line (a constraint trigger is row-level), but a line
   returns at once when a later line of its entry was inserted by the same (sub)transaction: that line's own check
   runs after it and sums the whole entry. Lines of a rolled-back savepoint are gone with their queued checks, so
@@ -31,6 +34,9 @@ UPGRADE = r"""
 ALTER TABLE journal_lines DROP CONSTRAINT fk_journal_lines_entry,
   DROP CONSTRAINT fk_journal_lines_gl_account_id_gl_accounts,
   DROP CONSTRAINT fk_journal_lines_office_id_offices;
+ALTER TABLE journal_entries DROP CONSTRAINT uq_journal_entries_id_date,
+  DROP CONSTRAINT uq_journal_entries_reversal_of;
+CREATE UNIQUE INDEX uq_journal_entries_reversal_of ON journal_entries (reversal_of) WHERE reversal_of IS NOT NULL;
 DROP TRIGGER journal_lines_10_check ON journal_lines;
 DROP TRIGGER journal_lines_20_daily_balances ON journal_lines;
 DROP FUNCTION journal_lines_check();
@@ -137,6 +143,9 @@ DOWNGRADE = r"""
 DROP TRIGGER gl_accounts_in_use ON gl_accounts;
 DROP TRIGGER offices_in_use ON offices;
 DROP FUNCTION journal_parent_in_use();
+DROP INDEX uq_journal_entries_reversal_of;
+ALTER TABLE journal_entries ADD CONSTRAINT uq_journal_entries_reversal_of UNIQUE (reversal_of),
+  ADD CONSTRAINT uq_journal_entries_id_date UNIQUE (id, transaction_date);
 ALTER TABLE journal_lines
   ADD CONSTRAINT fk_journal_lines_entry FOREIGN KEY (entry_id, transaction_date)
       REFERENCES journal_entries (id, transaction_date),
