@@ -23,8 +23,11 @@ COLUMNS: Sequence[tuple[str, float, bool]] = (
     ("Debit", LEFT + 148 * mm, True), ("Credit", LEFT + 164 * mm, True), ("Balance", RIGHT, True),
 )
 _CHARGE_LABELS = {"interest_charged": "Interest charged", "fees_charged": "Fees charged",
-                  "penalties_charged": "Penalties charged", "interest_paid": "Interest paid",
-                  "fees_paid": "Fees paid", "penalties_paid": "Penalties paid", "interest_earned": "Interest earned"}
+                  "penalties_charged": "Penalties charged", "principal_paid": "Principal paid",
+                  "interest_paid": "Interest paid", "fees_paid": "Fees paid", "penalties_paid": "Penalties paid",
+                  "interest_waived": "Interest waived", "fees_waived": "Fees waived",
+                  "penalties_waived": "Penalties waived", "written_off": "Written off",
+                  "interest_earned": "Interest earned"}
 
 
 def _text(value: str, limit: int) -> str:
@@ -118,6 +121,14 @@ def statement_pdf(st: Statement) -> bytes:
     p.write(COLUMNS[1][1], f"Closing balance {st.m(st.closing_balance)} {st.currency}", size=9, bold=True)
     p.write(RIGHT, st.m(st.closing_balance), size=9, bold=True, right=True)
     p.down(1.6)
+    if st.closing_principal is not None and st.opening_principal is not None:
+        p.write(LEFT, "Principal outstanding at the start / end of the period:", size=8)
+        p.write(LEFT + 110 * mm, f"{st.m(st.opening_principal)} / {st.m(st.closing_principal)} {st.currency}",
+                size=8, right=True)
+        p.down()
+        p.write(LEFT, "The balance is the total owed: principal plus interest, fees and penalties due and unpaid.",
+                size=7)
+        p.down(1.3)
     for key, amount in st.charges.items():
         p.write(LEFT, f"{_CHARGE_LABELS.get(key, key)} in the period:", size=8)
         p.write(LEFT + 70 * mm, f"{st.m(amount)} {st.currency}", size=8, right=True)

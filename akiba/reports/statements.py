@@ -1,15 +1,19 @@
 """Account statements for a period: loans and savings, as one plain structure that JSON, CSV and PDF all render.
 
-A loan statement runs on the principal balance: the disbursement is a debit, the principal part of each
-repayment (or write-off) a credit, so the closing balance is the loan's principal outstanding; the interest,
-fees and penalties each payment covered are shown beside it, and those that fell due in the period are
-summed as "charged". A savings statement runs on the account balance (credits raise it, debits lower it).
-Reversed transactions are left out: a reversal makes them void.
+A loan statement runs on the total the borrower owes (principal outstanding plus the interest, fees and
+penalties charged and not yet paid or waived, less an overpayment held for them), as a regulator's statement
+does (Mexico's CONDUSEF: the balance at the cut-off date). Each movement is a line: the disbursement and its
+up-front fees, interest and fees as they fall due, penalties as they are charged, payments, waivers, a
+write-off, refunds, and reversals (the original line, then the opposite one on the reversal date). Beside the
+running total, each line carries the principal balance (the "saldo insoluto"); the period's interest, fees
+and penalties charged, paid and waived are summed. The rules of what is charged when are in
+akiba.reports.loan_movements. A savings statement runs on the account balance (credits raise it, debits lower
+it); reversed savings transactions are left out (a reversal makes them void).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session
 from akiba.core.errors import invalid, not_found
 from akiba.core.money import money_str
 from akiba.reports.cat import annual_cost, annual_yield
+from akiba.reports.loan_movements import Charge, Row, Totals, Txn, loan_history
 from akiba.reports.service import statement_settings
 
 ZERO = Decimal(0)
@@ -34,6 +39,7 @@ class Movement:
     debit: Decimal
     credit: Decimal
     balance: Decimal = ZERO
+    principal: Decimal | None = None  # loans: the principal balance after the line
 
 
 @dataclass
@@ -55,15 +61,31 @@ class Statement:
     effective_rate_label: str
     charges: dict[str, Decimal]
     movements: list[Movement] = field(default_factory=list)
+    opening_principal: Decimal | None = None  # loans: the principal part of the opening balance
 
     @property
     def closing_balance(self) -> Decimal:
         return self.movements[-1].balance if self.movements else self.opening_balance
 
+    @property
+    def closing_principal(self) -> Decimal | None:
+        if self.opening_principal is None:
+            return None
+        return self.movements[-1].principal if self.movements else self.opening_principal
+
     def m(self, amount: Decimal) -> str:
         return money_str(amount, self.digits)
 
+    def _principal(self, amount: Decimal | None) -> str | None:
+        return None if amount is None else self.m(amount)
+
     def view(self) -> dict[str, Any]:
+        movements = [{"date": mv.on, "description": mv.description, "reference": mv.reference,
+                      "debit": self.m(mv.debit), "credit": self.m(mv.credit), "balance": self.m(mv.balance)}
+                     for mv in self.movements]
+        if self.kind == "loan":
+            for line, mv in zip(movements, self.movements, strict=True):
+                line["principal_balance"] = self._principal(mv.principal)
         return {
             "kind": self.kind, "institution": self.institution,
             "account": {"id": self.account_id, "reference": self.account_ref, "product": self.product,
@@ -71,13 +93,13 @@ class Statement:
             "client": {"id": self.client_id, "name": self.holder},
             "period": {"from": self.period_from, "to": self.period_to},
             "opening_balance": self.m(self.opening_balance),
-            "movements": [{"date": mv.on, "description": mv.description, "reference": mv.reference,
-                           "debit": self.m(mv.debit), "credit": self.m(mv.credit), "balance": self.m(mv.balance)}
-                          for mv in self.movements],
+            "opening_principal_balance": self._principal(self.opening_principal),
+            "movements": movements,
             "total_debit": self.m(sum((mv.debit for mv in self.movements), ZERO)),
             "total_credit": self.m(sum((mv.credit for mv in self.movements), ZERO)),
             "charges": {k: self.m(v) for k, v in self.charges.items()},
             "closing_balance": self.m(self.closing_balance),
+            "closing_principal_balance": self._principal(self.closing_principal),
             "nominal_annual_rate": money_str(self.nominal_annual_rate, 2),
             "effective_annual_rate": None if self.effective_annual_rate is None
             else money_str(self.effective_annual_rate, 2),
@@ -85,12 +107,19 @@ class Statement:
         }
 
     def csv_rows(self) -> Iterator[list[Any]]:
-        yield ["date", "description", "reference", "debit", "credit", "balance"]
-        yield [self.period_from.isoformat(), "Opening balance", "", "", "", self.m(self.opening_balance)]
+        """The movements between an opening and a closing row; a loan's rows also carry the principal balance."""
+        loan = self.kind == "loan"
+        extra: Callable[[Decimal | None], list[Any]] = (
+            (lambda principal: [self._principal(principal)]) if loan else (lambda _: []))
+        yield ["date", "description", "reference", "debit", "credit", "balance"] + (["principal_balance"] if loan
+                                                                                    else [])
+        yield [self.period_from.isoformat(), "Opening balance", "", "", "", self.m(self.opening_balance),
+               *extra(self.opening_principal)]
         for mv in self.movements:
             yield [mv.on.isoformat(), mv.description, mv.reference, self.m(mv.debit), self.m(mv.credit),
-                   self.m(mv.balance)]
-        yield [self.period_to.isoformat(), "Closing balance", "", "", "", self.m(self.closing_balance)]
+                   self.m(mv.balance), *extra(mv.principal)]
+        yield [self.period_to.isoformat(), "Closing balance", "", "", "", self.m(self.closing_balance),
+               *extra(self.closing_principal)]
 
 
 def check_period(since: date | None, to: date | None) -> tuple[date, date]:
@@ -103,14 +132,6 @@ def check_period(since: date | None, to: date | None) -> tuple[date, date]:
     return since, to
 
 
-def _run_balance(opening: Decimal, movements: list[Movement]) -> list[Movement]:
-    balance = opening
-    for mv in movements:
-        balance += mv.debit - mv.credit
-        mv.balance = balance
-    return movements
-
-
 # --- loans ---------------------------------------------------------------------------------------------------------
 
 _LOAN = text("""
@@ -119,42 +140,28 @@ SELECT l.id, l.external_id, l.client_id, COALESCE(c.display_name, g.name) AS hol
 FROM loans l JOIN loan_products p ON p.id = l.product_id
 LEFT JOIN clients c ON c.id = l.client_id LEFT JOIN groups g ON g.id = l.group_id
 WHERE l.id = :id""")
-# The principal balance moves up with a disbursement and down with the principal part of anything else but a
-# charge-off (the borrower still owes what the lender's books moved to expense).
-_LOAN_OPENING = text("""
-SELECT COALESCE(SUM(CASE WHEN type = 'disbursement' THEN amount WHEN type = 'charge_off' THEN 0
-                         ELSE -principal END), 0)
-FROM loan_transactions WHERE loan_id = :id AND NOT reversed AND transaction_date < :from""")
-_LOAN_MOVES = text("""
-SELECT id, type, transaction_date, amount, principal, interest, fees, penalties, overpayment, reference
-FROM loan_transactions WHERE loan_id = :id AND NOT reversed AND transaction_date BETWEEN :from AND :to
-ORDER BY transaction_date, id""")
-_LOAN_CHARGED = text("""
-SELECT COALESCE(SUM(interest), 0), COALESCE(SUM(fees), 0), COALESCE(SUM(penalties), 0)
-FROM loan_installments WHERE loan_id = :id AND due_date BETWEEN :from AND :to""")
+_LOAN_ROWS = text("""
+SELECT n, due_date, interest, fees, penalties, waived_interest, waived_fees, waived_penalties
+FROM loan_installments WHERE loan_id = :id ORDER BY n""")
+_LOAN_CHARGES = text("""
+SELECT id, charged_on, name, penalty, amount, installment_n FROM loan_charges
+WHERE loan_id = :id AND active AND installment_n IS NOT NULL ORDER BY id""")
+# Reversed transactions too: the statement shows them booked, then reversed.
+_LOAN_TXNS = text("""
+SELECT id, type, transaction_date, amount, principal, interest, fees, penalties, overpayment, interest_waived,
+       reference, charge_id, reversed, reversed_on
+FROM loan_transactions WHERE loan_id = :id AND transaction_date <= :to ORDER BY transaction_date, id""")
 _LOAN_FLOWS = text("""
 SELECT due_date, principal + interest + scheduled_fees FROM loan_installments WHERE loan_id = :id ORDER BY n""")
 _UPFRONT = text("""
 SELECT transaction_date, amount, fees FROM loan_transactions
 WHERE loan_id = :id AND type = 'disbursement' AND NOT reversed ORDER BY id""")
 
-_LABELS = {"disbursement": "Disbursement", "repayment": "Repayment", "prepayment": "Prepayment",
-           "waive_interest": "Interest waived", "waive_charge": "Charge waived", "write_off": "Write-off",
-           "refund": "Refund of overpayment", "charge_off": "Charged off (still owed)",
-           "reschedule": "Schedule changed"}
 
-
-def _loan_movement(row: Any, digits: int) -> Movement:
-    label = _LABELS.get(row.type, row.type)
-    if row.type == "disbursement":
-        detail = f" (up-front fees paid {money_str(row.fees, digits)})" if row.fees else ""
-        return Movement(row.transaction_date, f"{label}{detail}", row.reference or f"T{row.id}", row.amount, ZERO)
-    if row.type in ("charge_off", "reschedule"):  # nothing the borrower owes changes
-        return Movement(row.transaction_date, label, row.reference or f"T{row.id}", ZERO, ZERO)
-    parts = [(name, getattr(row, name)) for name in ("principal", "interest", "fees", "penalties", "overpayment")]
-    split = ", ".join(f"{name} {money_str(v, digits)}" for name, v in parts if v)
-    description = f"{label} {money_str(row.amount, digits)}" + (f": {split}" if split else "")
-    return Movement(row.transaction_date, description, row.reference or f"T{row.id}", ZERO, row.principal)
+def _txn(r: Any) -> Txn:
+    reversed_on = (r.reversed_on or r.transaction_date) if r.reversed else None
+    return Txn(r.id, r.type, r.transaction_date, r.amount, r.principal, r.interest, r.fees, r.penalties,
+               r.overpayment, r.interest_waived, r.reference, r.charge_id, reversed_on)
 
 
 def loan_cost_flows(s: Session, loan_id: int) -> list[tuple[date, Decimal]]:
@@ -164,29 +171,34 @@ def loan_cost_flows(s: Session, loan_id: int) -> list[tuple[date, Decimal]]:
     return flows
 
 
+def _loan_charges_summary(t: Totals) -> dict[str, Decimal]:
+    return {"interest_charged": t.charged["interest"], "fees_charged": t.charged["fees"],
+            "penalties_charged": t.charged["penalties"], "principal_paid": t.paid["principal"],
+            "interest_paid": t.paid["interest"], "fees_paid": t.paid["fees"], "penalties_paid": t.paid["penalties"],
+            "interest_waived": t.waived["interest"], "fees_waived": t.waived["fees"],
+            "penalties_waived": t.waived["penalties"], "written_off": t.written_off}
+
+
 def loan_statement(s: Session, loan_id: int, since: date, to: date,
                    institution: dict[str, str] | None = None) -> Statement:
+    """The loan's statement on the total owed (see akiba.reports.loan_movements for what is charged when)."""
     loan = s.execute(_LOAN, {"id": loan_id}).first()
     if loan is None:
         raise not_found("loan", loan_id)
-    bind = {"id": loan_id, "from": since, "to": to}
-    opening = s.execute(_LOAN_OPENING, bind).scalar_one()
-    moves = [_loan_movement(r, loan.digits) for r in s.execute(_LOAN_MOVES, bind)]
-    interest, fees, penalties = s.execute(_LOAN_CHARGED, bind).one()
-    paid = {"interest_paid": ZERO, "fees_paid": ZERO, "penalties_paid": ZERO}
-    for r in s.execute(_LOAN_MOVES, bind):
-        if r.type in ("repayment", "prepayment"):
-            paid["interest_paid"] += r.interest
-            paid["fees_paid"] += r.fees
-            paid["penalties_paid"] += r.penalties
+    rows = [Row(*r) for r in s.execute(_LOAN_ROWS, {"id": loan_id})]
+    charges = [Charge(*r) for r in s.execute(_LOAN_CHARGES, {"id": loan_id})]
+    txns = [_txn(r) for r in s.execute(_LOAN_TXNS, {"id": loan_id, "to": to})]
+    history = loan_history(rows, charges, txns, since, to, loan.digits)
+    moves = [Movement(ln.on, ln.description, ln.reference, ln.debit, ln.credit, ln.balance, ln.principal)
+             for ln in history.lines]
     return Statement(
         kind="loan", account_id=loan.id, account_ref=loan.external_id or f"L{loan.id:08d}", client_id=loan.client_id,
         holder=loan.holder, product=loan.product, currency=loan.currency, digits=loan.digits, period_from=since,
-        period_to=to, opening_balance=opening, institution=institution or statement_settings(s),
+        period_to=to, opening_balance=history.opening, institution=institution or statement_settings(s),
         nominal_annual_rate=loan.annual_interest_rate, effective_annual_rate=annual_cost(loan_cost_flows(s, loan_id)),
         effective_rate_label="Total annual cost (CAT), fees included",
-        charges={"interest_charged": interest, "fees_charged": fees, "penalties_charged": penalties, **paid},
-        movements=_run_balance(opening, moves),
+        charges=_loan_charges_summary(history.totals), movements=moves,
+        opening_principal=history.opening_principal,
     )
 
 

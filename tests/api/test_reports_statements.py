@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Api
-from loan_factories import active_loan, make_client, make_office, make_product, ok, repay
+from loan_factories import active_loan, make_client, make_office, make_product, ok, repay, set_business_date
 from pypdf import PdfReader
 
 from akiba.core.errors import DomainError
@@ -37,51 +38,168 @@ def loan(api: Api) -> dict[str, Any]:
     return ok(api.get(f"/api/v1/loans/{loan['id']}"))
 
 
-def test_loan_statement_running_balance_ends_at_the_principal_outstanding(api: Api, loan: dict[str, Any],
-                                                                         settings_set: dict[str, Any]) -> None:
+def _replayed(st: dict[str, Any]) -> Decimal:
+    """Walk the movements: each running balance is the one before plus debit minus credit."""
+    balance = Decimal(st["opening_balance"])
+    for m in st["movements"]:
+        balance += Decimal(m["debit"]) - Decimal(m["credit"])
+        assert Decimal(m["balance"]) == balance, m
+    assert Decimal(st["closing_balance"]) == balance
+    return balance
+
+
+def _owed_as_of(loan: dict[str, Any]) -> Decimal:
+    """What GET /loans/{id} says is owed at its business date: all principal left, and the interest, fees and
+    penalties of the installments due before that date (the summary's overdue amounts)."""
+    summary = loan["summary"]
+    return (Decimal(summary["principal_outstanding"]) + Decimal(summary["interest_overdue"])
+            + Decimal(summary["fees_overdue"]) + Decimal(summary["penalties_overdue"]))
+
+
+def test_loan_statement_runs_on_the_total_owed(api: Api, runtime: Runtime, loan: dict[str, Any],
+                                               settings_set: dict[str, Any]) -> None:
     st = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-01-01", "to": "2024-12-31"}))
     assert st["institution"]["institution_name"] == "Akiba Microfinanzas S.A."
     assert st["opening_balance"] == "0.00"
     moves = st["movements"]
-    assert [m["debit"] for m in moves] == ["1000.00", "0.00", "0.00", "0.00"]
-    balance = Decimal(st["opening_balance"])
-    for m in moves:
-        balance += Decimal(m["debit"]) - Decimal(m["credit"])
-        assert Decimal(m["balance"]) == balance
-    assert st["closing_balance"] == loan["summary"]["principal_outstanding"] == m["balance"]
-    # interest and fees that fell due in 2024: installments Feb 1 .. Dec 1 (the 12th is due 2025-01-01)
+    # 1000 out; the 2% processing fee (20.00) charged and withheld at once; then each month 1% interest on
+    # the principal left and the 1.00 service fee fall due: 10.00 on 921.15 + 78.85, 9.21 on 921.15, 8.42 on 841.51
+    assert [(m["date"], m["debit"], m["credit"], m["balance"]) for m in moves[:12]] == [
+        ("2024-01-01", "1000.00", "0.00", "1000.00"), ("2024-01-01", "20.00", "0.00", "1020.00"),
+        ("2024-01-01", "0.00", "20.00", "1000.00"),
+        ("2024-02-01", "10.00", "0.00", "1010.00"), ("2024-02-01", "1.00", "0.00", "1011.00"),
+        ("2024-02-01", "0.00", "89.85", "921.15"),
+        ("2024-03-01", "9.21", "0.00", "930.36"), ("2024-03-01", "1.00", "0.00", "931.36"),
+        ("2024-03-01", "0.00", "89.85", "841.51"),
+        ("2024-04-01", "8.42", "0.00", "849.93"), ("2024-04-01", "1.00", "0.00", "850.93"),
+        ("2024-04-01", "0.00", "89.85", "761.08")]
+    assert moves[3]["description"] == "Interest due, installment 1"
+    assert moves[5]["principal_balance"] == "921.15" and moves[11]["principal_balance"] == "761.08"
+    assert _replayed(st) == Decimal(st["closing_balance"])
+    # May to December: installments 4 to 11 fall due unpaid, so their interest and fees are owed on top
     periods = loan["schedule"]["periods"]
-    assert st["charges"]["fees_charged"] == "11.00"
+    unpaid = sum((Decimal(p["interest"]) + Decimal(p["fees"]) for p in periods[3:11]), Decimal(0))
+    assert Decimal(st["closing_balance"]) == Decimal("761.08") + unpaid
+    assert st["closing_principal_balance"] == loan["summary"]["principal_outstanding"] == "761.08"
+    set_business_date(runtime, api.tenant, date(2025, 1, 1))  # GET /loans as of the day after the period
+    assert Decimal(st["closing_balance"]) == _owed_as_of(ok(api.get(f"/api/v1/loans/{loan['id']}")))
+    # interest and fees that fell due in 2024: installments Feb 1 .. Dec 1 (the 12th is due 2025-01-01)
+    assert st["charges"]["fees_charged"] == "31.00"  # 20.00 up front + 11 x 1.00
     assert Decimal(st["charges"]["interest_charged"]) == sum(Decimal(p["interest"]) for p in periods[:11])
-    assert Decimal(st["charges"]["interest_paid"]) == sum(Decimal(p["interest"]) for p in periods[:3])
+    assert Decimal(st["charges"]["interest_paid"]) == Decimal("27.63")  # 10.00 + 9.21 + 8.42
+    assert st["charges"]["principal_paid"] == "238.92"  # 1000.00 - 761.08
     assert st["nominal_annual_rate"] == "12.00"
     # 2% withheld and 1.00 a month on top of 1% a month: the annual cost is well above 12.68%
     assert Decimal("17") < Decimal(st["effective_annual_rate"]) < Decimal("22")
     assert "Quejas" in st["institution"]["complaints_contact"]
 
 
+def test_loan_statement_of_a_known_month(api: Api, runtime: Runtime) -> None:
+    """March 2024 of a loan with a late part-payment, a penalty charged and waived and a reversed repayment."""
+    office = make_office(api)
+    product = make_product(api, name="Fees", short_name="FEE", charges=[
+        {"name": "Processing", "charge_time": "disbursement", "calculation": "percent_of_amount", "amount": "2"},
+        {"name": "Service", "charge_time": "installment", "calculation": "flat", "amount": "1.00"}])
+    loan_id = active_loan(api, make_client(api, office), product["id"])["id"]
+    repay(api, loan_id, "89.85", "2024-02-01")  # installment 1 in full: principal 1000.00 -> 921.15
+    part = repay(api, loan_id, "5.00", "2024-03-10")  # installment 2 (due 03-01) late: fee first, then interest
+    assert (part["fees"], part["interest"], part["principal"]) == ("1.00", "4.00", "0.00")
+    charge = ok(api.post(f"/api/v1/loans/{loan_id}/charges", {"name": "Field visit", "amount": "5.00",
+                                                             "due_date": "2024-03-12", "penalty": True}), 201)
+    ok(api.post(f"/api/v1/loans/{loan_id}/waive-charge", {"charge_id": charge["id"],
+                                                         "transaction_date": "2024-03-18"}), 201)
+    wrong = repay(api, loan_id, "30.00", "2024-03-20")
+    set_business_date(runtime, api.tenant, date(2024, 3, 25))
+    ok(api.post(f"/api/v1/loans/{loan_id}/transactions/{wrong['id']}/undo", {"note": "bounced"}))
+    st = ok(api.get(f"/api/v1/loans/{loan_id}/statement", **{"from": "2024-03-01", "to": "2024-03-31"}))
+    assert st["opening_balance"] == st["opening_principal_balance"] == "921.15"
+    assert [(m["date"], m["debit"], m["credit"], m["balance"]) for m in st["movements"]] == [
+        ("2024-03-01", "9.21", "0.00", "930.36"),  # interest of installment 2: 921.15 x 1%
+        ("2024-03-01", "1.00", "0.00", "931.36"),  # its service fee
+        ("2024-03-10", "0.00", "5.00", "926.36"),  # 1.00 fee + 4.00 interest: 5.21 interest still owed
+        ("2024-03-12", "5.00", "0.00", "931.36"),  # the penalty
+        ("2024-03-18", "0.00", "5.00", "926.36"),  # waived
+        ("2024-03-20", "0.00", "30.00", "896.36"),  # booked, then reversed on the 25th
+        ("2024-03-25", "30.00", "0.00", "926.36")]
+    descriptions = [m["description"] for m in st["movements"]]
+    assert descriptions[3] == "Penalties charged: Field visit" and descriptions[4] == "Charge waived"
+    assert descriptions[5] == "Repayment (reversed later)" and descriptions[6] == f"Reversal of T{wrong['id']}"
+    assert st["closing_balance"] == "926.36" and st["closing_principal_balance"] == "921.15"
+    assert {k: st["charges"][k] for k in ("interest_charged", "fees_charged", "penalties_charged", "interest_paid",
+                                           "fees_paid", "penalties_waived", "principal_paid")} == {
+        "interest_charged": "9.21", "fees_charged": "1.00", "penalties_charged": "5.00", "interest_paid": "4.00",
+        "fees_paid": "1.00", "penalties_waived": "5.00", "principal_paid": "0.00"}
+    _replayed(st)
+    set_business_date(runtime, api.tenant, date(2024, 4, 1))
+    loan = ok(api.get(f"/api/v1/loans/{loan_id}"))
+    assert loan["summary"]["interest_overdue"] == "5.21"
+    assert Decimal(st["closing_balance"]) == _owed_as_of(loan)  # 921.15 + 5.21
+    r = api.get(f"/api/v1/loans/{loan_id}/statement", format="csv", **{"from": "2024-03-01", "to": "2024-03-31"})
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0][-1] == "principal_balance" and len(rows) == len(st["movements"]) + 3
+    assert [row[3:6] for row in rows[1:-1]] == [["", "", "921.15"]] + [
+        [m["debit"], m["credit"], m["balance"]] for m in st["movements"]]
+    assert rows[-1][1:] == ["Closing balance", "", "", "", "926.36", "921.15"]
+    r = api.get(f"/api/v1/loans/{loan_id}/statement", format="pdf", **{"from": "2024-03-01", "to": "2024-03-31"})
+    text = PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+    assert "Closing balance 926.36 USD" in text and "Field visit" in text and "921.15 / 921.15 USD" in text
+
+
+def test_a_payoff_charges_only_the_interest_earned_and_a_write_off_ends_at_zero(api: Api,
+                                                                                  runtime: Runtime) -> None:
+    office = make_office(api)
+    product = make_product(api)
+    client = make_client(api, office)
+    paid_off = active_loan(api, client, product["id"])["id"]
+    repay(api, paid_off, "88.85", "2024-02-01")
+    quote = ok(api.get(f"/api/v1/loans/{paid_off}/payoff", date="2024-02-15"))
+    # 921.15 left; installment 2 runs 02-01 .. 03-01 (29 days): 14 days of its 9.21 are earned, 9.21 x 14/29
+    assert (quote["principal"], quote["interest"], quote["total"]) == ("921.15", "4.45", "925.60")
+    ok(api.post(f"/api/v1/loans/{paid_off}/prepay", {"transaction_date": "2024-02-15"}), 201)
+    st = ok(api.get(f"/api/v1/loans/{paid_off}/statement", **{"from": "2024-02-02", "to": "2025-12-31"}))
+    assert [(m["date"], m["debit"], m["credit"], m["balance"]) for m in st["movements"]] == [
+        ("2024-02-15", "4.45", "0.00", "925.60"), ("2024-02-15", "0.00", "925.60", "0.00")]
+    assert st["movements"][0]["description"] == "Interest charged (settled before due)"
+    assert "unearned interest not charged" in st["movements"][1]["description"]
+    assert st["charges"]["interest_charged"] == "4.45" and st["closing_balance"] == "0.00"
+
+    written = active_loan(api, client, product["id"])["id"]
+    repay(api, written, "88.85", "2024-02-01")
+    set_business_date(runtime, api.tenant, date(2024, 3, 15))
+    ok(api.post(f"/api/v1/loans/{written}/write-off", {"transaction_date": "2024-03-15"}), 201)
+    st = ok(api.get(f"/api/v1/loans/{written}/statement", **{"from": "2024-03-01", "to": "2024-12-31"}))
+    # 03-01: 9.21 interest falls due on 921.15; 03-15 the 930.36 owed is written off; nothing is charged after
+    assert [(m["date"], m["debit"], m["credit"], m["balance"]) for m in st["movements"]] == [
+        ("2024-03-01", "9.21", "0.00", "930.36"), ("2024-03-15", "0.00", "930.36", "0.00")]
+    assert st["charges"]["written_off"] == "930.36" and st["closing_principal_balance"] == "0.00"
+    loan = ok(api.get(f"/api/v1/loans/{written}"))
+    assert loan["status"] == "written_off" and loan["summary"]["total_outstanding"] == st["closing_balance"]
+
+
 def test_a_later_period_opens_where_the_earlier_one_closed(api: Api, loan: dict[str, Any]) -> None:
     first = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-01-01", "to": "2024-02-29"}))
     second = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-03-01", "to": "2024-12-31"}))
-    assert second["opening_balance"] == first["closing_balance"]
-    assert len(first["movements"]) == 2 and len(second["movements"]) == 2
-    assert second["closing_balance"] == loan["summary"]["principal_outstanding"]
+    whole = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-01-01", "to": "2024-12-31"}))
+    assert second["opening_balance"] == first["closing_balance"] == "921.15"
+    assert second["opening_principal_balance"] == first["closing_principal_balance"] == "921.15"
+    assert len(first["movements"]) == 6 and len(second["movements"]) == 6 + 8 * 2
+    assert second["closing_balance"] == whole["closing_balance"]
 
 
 def test_loan_statement_csv_and_pdf(api: Api, loan: dict[str, Any], settings_set: dict[str, Any]) -> None:
     params = {"from": "2024-01-01", "to": "2024-12-31"}
+    st = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **params))
     r = api.get(f"/api/v1/loans/{loan['id']}/statement", format="csv", **params)
     rows = list(csv.reader(io.StringIO(r.text)))
-    assert rows[0] == ["date", "description", "reference", "debit", "credit", "balance"]
-    assert rows[-1][1:] == ["Closing balance", "", "", "", loan["summary"]["principal_outstanding"]]
+    assert rows[0] == ["date", "description", "reference", "debit", "credit", "balance", "principal_balance"]
+    assert rows[-1][1:] == ["Closing balance", "", "", "", st["closing_balance"], "761.08"]
     r = api.get(f"/api/v1/loans/{loan['id']}/statement", format="pdf", **params)
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(r.content))
-    page = reader.pages[0].extract_text()
-    closing = loan["summary"]["principal_outstanding"]
-    assert f"Closing balance {closing} USD" in page
-    assert "Akiba Microfinanzas S.A." in page and "Quejas: une@akiba.example" in page
-    assert "Total annual cost (CAT)" in page
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert f"Closing balance {st['closing_balance']} USD" in text
+    assert "Akiba Microfinanzas S.A." in text and "Quejas: une@akiba.example" in text
+    assert "Total annual cost (CAT)" in text and "Interest charged in the period" in text
 
 
 def test_statement_bad_input_is_422_naming_the_field(api: Api, loan: dict[str, Any]) -> None:
