@@ -148,6 +148,9 @@ def new_app(connector: procrastinate.BaseConnector) -> procrastinate.App:
     papp.periodic(cron="* * * * *")(
         papp.task(name=RECOVER_TASK, queue=QUEUE, pass_context=True, queueing_lock=RECOVER_TASK)(
             recover_stalled_task))
+    from akiba.reports.jobs import add_statement_tasks
+
+    add_statement_tasks(papp)  # bulk statements share this pool and queue
     return papp
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import date
@@ -13,9 +14,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from akiba.core.errors import DomainError
 from akiba.platform.commands import execute
-from akiba.platform.context import Principal, PrincipalDep, allowed, require, runtime
+from akiba.platform.context import IdemKey, Principal, PrincipalDep, allowed, require, runtime
 from akiba.platform.provisioning import business_date
-from akiba.reports import service
+from akiba.reports import runs, service
 from akiba.reports.catalogue import REPORTS
 from akiba.reports.exports import csv_stream, file_stream, xlsx_file
 from akiba.reports.pdf import statement_pdf
@@ -157,6 +158,27 @@ def get_statement_settings(request: Request, who: Principal = require("statement
 def put_statement_settings(request: Request, body: service.StatementSettingsIn,
                            who: Principal = require("statements:configure")) -> JSONResponse:
     return execute(runtime(request), who, "statements:configure", body)
+
+
+# --- statement runs (bulk PDFs by the worker pool) ---------------------------------------------------------------
+
+@router.post("/statements/runs", status_code=202)
+def post_statement_run(request: Request, body: runs.StatementRunIn, idem: IdemKey = None,
+                       who: Principal = require("statements:generate")) -> JSONResponse:
+    """Render every statement of a month to PDF (or join the run already doing it); workers do the rest."""
+    rt = runtime(request)
+    answer = execute(rt, who, "statements:generate", body, idempotency_key=idem)
+    result = json.loads(bytes(answer.body))
+    if answer.status_code == 202 and isinstance(result, dict) and result.get("status") == "running":
+        runs.enqueue(rt, who.tenant, int(result["id"]))  # after the commit: the jobs find their chunks
+    return answer
+
+
+@router.get("/statements/runs/{run_id}")
+def get_statement_run(request: Request, run_id: int, who: Principal = require("statements:read")) -> dict[str, Any]:
+    """Progress: accounts done of total, statements written, skipped (already on disk) and failed."""
+    with runtime(request).session(who.tenant) as s:
+        return runs.run_view(s, run_id)
 
 
 # --- statements ---------------------------------------------------------------------------------------------------

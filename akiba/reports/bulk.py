@@ -5,8 +5,9 @@ temporary name and renamed into place, so a file that exists is complete: a re-r
 twice) skips what is there and regenerates nothing. Work is split by account id over worker processes,
 each reading from the tenant's replica when it has one.
 
-`generate_slice` is the unit a job queue can run (close of business's procrastinate pool, for instance):
-idempotent, any number of times, in any order.
+`generate_slice` (accounts whose id % slices is the slice's) serves the in-process pool of processes;
+`generate_range` (accounts with ids in a range) is what a statement run's job renders (akiba.reports.runs).
+Both are idempotent, any number of times, in any order.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -31,6 +33,8 @@ from akiba.reports.service import statement_settings
 from akiba.reports.statements import loan_statement, savings_statement
 
 BATCH = 500
+KINDS = ("loan", "savings")
+log = structlog.get_logger()
 
 # Accounts that had a life in the month: opened on or before its end, not closed before its start.
 _LOANS = text("""
@@ -41,6 +45,18 @@ _SAVINGS = text("""
 SELECT id FROM savings_accounts
 WHERE activated_on <= :to AND (closed_on IS NULL OR closed_on >= :from) AND id % :slices = :slice AND id > :after
 ORDER BY id LIMIT :batch""")
+# The same accounts as above, for a run's plan (chunks of `size` accounts in id order) and for one chunk.
+ELIGIBLE = {
+    "loan": "FROM loans WHERE disbursed_on <= :to AND (closed_on IS NULL OR closed_on >= :from)",
+    "savings": "FROM savings_accounts WHERE activated_on <= :to AND (closed_on IS NULL OR closed_on >= :from)",
+}
+_PLAN = {kind: text(f"""
+SELECT min(id) AS first_id, max(id) AS last_id, count(*) AS accounts
+FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / :size AS chunk {where}) t
+GROUP BY chunk ORDER BY chunk""") for kind, where in ELIGIBLE.items()}  # noqa: S608  -- constant fragments
+_RANGE = {kind: text(f"SELECT id {where} AND id BETWEEN :first AND :last ORDER BY id")
+          for kind, where in ELIGIBLE.items()}
+_BUILDERS = {"loan": loan_statement, "savings": savings_statement}
 _COUNT = text("""
 SELECT (SELECT count(*) FROM loans WHERE disbursed_on <= :to AND (closed_on IS NULL OR closed_on >= :from))
      + (SELECT count(*) FROM savings_accounts
@@ -85,6 +101,48 @@ def _ids(s: Session, query: object, month: Month, slices: int, slice_no: int) ->
         if len(batch) < BATCH:
             return
         after = batch[-1]
+
+
+def plan_chunks(s: Session, kind: str, month: Month, size: int) -> list[tuple[int, int, int]]:
+    """(first id, last id, accounts) of each chunk of `size` accounts of this kind with a statement this month."""
+    bind = {"from": month.first, "to": month.last, "size": size}
+    return [(r.first_id, r.last_id, r.accounts) for r in s.execute(_PLAN[kind], bind)]
+
+
+@dataclass
+class RangeOutcome:
+    written: int = 0
+    skipped: int = 0  # already on disk
+    errors: dict[int, str] = field(default_factory=dict)  # account id -> why its statement failed
+
+
+def generate_range(tenant: TenantInfo, month: Month, out: Path, kind: str, first_id: int,
+                   last_id: int) -> RangeOutcome:
+    """Render the statements of this kind's accounts with ids in [first_id, last_id] not yet on disk.
+
+    An account whose statement fails (its data refused by a query, say) is recorded and the others go on: a
+    savepoint keeps the failure from aborting the read transaction.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    outcome = RangeOutcome()
+    build = _BUILDERS[kind]
+    with report_session(tenant) as s:
+        institution = statement_settings(s)
+        bind = {"from": month.first, "to": month.last, "first": first_id, "last": last_id}
+        for account_id in list(s.execute(_RANGE[kind], bind).scalars()):
+            path = out / f"{kind}-{account_id}.pdf"
+            if path.exists():
+                outcome.skipped += 1
+                continue
+            try:
+                with s.begin_nested():
+                    st = build(s, account_id, month.first, month.last, institution)
+                _write_atomically(path, statement_pdf(st))
+                outcome.written += 1
+            except Exception as error:  # one account's bad data must not cost the others their statements
+                log.warning("statement failed", tenant=tenant.id, kind=kind, account=account_id, error=str(error))
+                outcome.errors[account_id] = f"{type(error).__name__}: {error}"[:500]
+    return outcome
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
