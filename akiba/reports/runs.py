@@ -14,6 +14,9 @@ close of business's queue (akiba.reports.jobs), so any ``akiba worker`` renders 
 - a request for a month and kind already running joins that run and queues its pending chunks again (the
   way to resume); a new run of a month already done renders nothing that is on disk: it only fills gaps.
 
+Files go where the worker's settings say (akiba.reports.bulk.output_dir under $AKIBA_HOME): workers on
+several machines must share that directory (one mount), as they share the database.
+
     start_run(s, month, kind, chunk_size, created_by) -> StatementRun   # in the caller's transaction
     enqueue(rt, tenant, run_id)                                         # after the commit; again to resume
     run_chunk(rt, tenant_id, chunk_id)                                  # the job

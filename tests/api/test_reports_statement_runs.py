@@ -3,6 +3,9 @@ renders nothing, a chunk whose worker died is done again without rendering twice
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from akiba.cob import queue
+from akiba.platform.embedded import libpq_uri
 from akiba.platform.runtime import Runtime
 from akiba.platform.tenancy import TenantInfo
 from akiba.reports import runs
@@ -112,3 +116,20 @@ def test_bad_run_requests_are_422_naming_the_field(api: Api) -> None:
         r = api.post("/api/v1/statements/runs", body)
         assert r.status_code == 422 and field in r.json()["errors"][0]["field"], r.text
     assert api.get("/api/v1/statements/runs/999999").status_code == 404
+
+
+def test_the_cli_follows_a_run_with_its_own_worker_and_a_second_call_renders_nothing(
+        api: Api, runtime: Runtime, accounts: dict[str, list[int]], tmp_path: Path) -> None:
+    env = {**os.environ, "AKIBA_DATABASE_URL": libpq_uri(runtime.control_url), "AKIBA_HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "akiba.platform.cli", "statements", "generate", "--tenant", api.tenant.id,
+               "--month", "2024-03", "--workers", "1"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "4/4 statements (4 written, 0 already done, 0 failed) completed" in first.stdout
+    out = output_dir(tmp_path, api.tenant.id, Month.parse("2024-03"))
+    assert len(list(out.glob("*.pdf"))) == 4
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert "4/4 statements (0 written, 4 already done, 0 failed) completed" in second.stdout
+    in_process = subprocess.run([*command[:-2], "--in-process"], env=env, capture_output=True, text=True, timeout=300)
+    assert in_process.returncode == 0 and "0 written, 4 already done" in in_process.stdout, in_process.stderr
