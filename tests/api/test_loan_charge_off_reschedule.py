@@ -273,13 +273,18 @@ def test_statement_keeps_a_charged_off_principal_owed(api: Api, setup: dict[str,
     repay(api, loan["id"], "88.85", "2024-02-01")
     ok(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-02-15"}), 201)
     ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-03-01", "extra_terms": 2}))
-    st = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-01-01", "to": "2030-12-31"}))
-    # 1000.00 out, 78.85 repaid: the charge-off and the reschedule move nothing the borrower owes.
+    st = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-01-01", "to": "2024-02-29"}))
+    # 1000.00 out, 10.00 interest due and 88.85 repaid: the charge-off moves nothing the borrower owes.
     assert [(m["debit"], m["credit"]) for m in st["movements"]] == [
-        ("1000.00", "0.00"), ("0.00", "78.85"), ("0.00", "0.00"), ("0.00", "0.00")]
-    assert st["closing_balance"] == "921.15"
+        ("1000.00", "0.00"), ("10.00", "0.00"), ("0.00", "88.85"), ("0.00", "0.00")]
+    assert st["closing_balance"] == st["closing_principal_balance"] == "921.15"
     later = ok(api.get(f"/api/v1/loans/{loan['id']}/statement", **{"from": "2024-03-01", "to": "2030-12-31"}))
     assert later["opening_balance"] == "921.15"
+    assert [m["description"] for m in later["movements"] if m["debit"] == m["credit"] == "0.00"] == [
+        "Schedule changed"]
+    # every rescheduled installment has fallen due by 2030: the balance is all the loan still owes
+    assert later["closing_principal_balance"] == "921.15"
+    assert later["closing_balance"] == ok(api.get(f"/api/v1/loans/{loan['id']}"))["summary"]["total_outstanding"]
 
 
 def test_reschedule_keeps_installment_fees_and_moves_charges_with_their_date(api: Api, setup: dict[str, Any]) -> None:
