@@ -11,8 +11,9 @@ day). Interest a payoff forgives, never having fallen due, is never charged.
 For each component c (interest, fees, penalties), with T_c(d) what has fallen due by day d (the installments
 due by then, at their amounts before waivers as the schedule stands now, plus the charges made by then) and
 S_c(d) what was paid or waived by day d, the amount charged by day d is max(T_c(d), S_c(d)); a day's charge
-line is its increase. That reproduces, at any day after which nothing was paid in advance, the loan summary's principal
-outstanding plus the interest, fees and penalties of the installments due by then (oldest first allocation).
+line is its increase. With payments allocated oldest installment first, the balance of any day is then the
+loan summary's principal outstanding plus the interest, fees and penalties of the installments due by then
+and unpaid (what GET /loans/{id} shows as overdue the next day): what was paid ahead never makes it lower.
 
 A write-off credits the whole balance and ends all charging. A reversed transaction shows twice: on its date
 as it was booked, and on its reversal date as the opposite line; in between it moves the balance as it did
@@ -147,10 +148,6 @@ class _Book:
         return self.principal + unpaid - self.credit + self.suspense
 
 
-def _money(amount: Decimal, digits: int) -> str:
-    return money_str(amount, digits)
-
-
 def _charge_description(component: str, day: date, dues: Sequence[Due], charges: Sequence[Charge]) -> tuple[str, str]:
     falling = [d.n for d in dues if d.due_date == day]
     names = [c.name for c in charges if c.charged_on == day and c.penalty == (component == "penalties")]
@@ -186,7 +183,7 @@ def _transaction_lines(t: Txn, book: _Book, totals: Totals) -> list[Line]:
         book.settled = dict(book.charged)
         book.written_off = True
         totals.written_off += owed
-        return [Line(t.on, label, t.ref, ZERO, owed)]
+        return [Line(t.on, label, t.ref, max(-owed, ZERO), max(owed, ZERO))]
     for c in COMPONENTS:
         book.settled[c] += getattr(t, c)
         (totals.waived if t.type in _WAIVERS else totals.paid)[c] += getattr(t, c)
@@ -196,8 +193,8 @@ def _transaction_lines(t: Txn, book: _Book, totals: Totals) -> list[Line]:
     if t.type in _WAIVERS:
         return [Line(t.on, label, t.ref, ZERO, t.amount)]
     parts = [(name, getattr(t, name)) for name in ("principal", *COMPONENTS, "overpayment")]
-    split = ", ".join(f"{name} {_money(v, d)}" for name, v in parts if v)
-    forgiven = f"; unearned interest not charged {_money(t.interest_waived, d)}" if t.interest_waived else ""
+    split = ", ".join(f"{name} {money_str(v, d)}" for name, v in parts if v)
+    forgiven = f"; unearned interest not charged {money_str(t.interest_waived, d)}" if t.interest_waived else ""
     return [Line(t.on, f"{label}" + (f": {split}" if split else "") + forgiven, t.ref, ZERO, t.amount)]
 
 
