@@ -18,16 +18,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-
-import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,6 +38,7 @@ from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
 from akiba.platform.settings import Settings  # noqa: E402
 from akiba.platform.tenancy import TenantInfo, migrate_control  # noqa: E402
+from bench._common import database, pgbench_tps  # noqa: E402
 
 PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
 LOAN_PRODUCT: dict[str, Any] = {
@@ -60,14 +57,6 @@ SAVINGS_PRODUCT = {"name": "Bench Save", "currency": "USD", "annual_interest_rat
                    "days_in_year": 365}
 START = date(2024, 1, 1)
 FIRST_CLOSE = date(2024, 3, 5)
-
-
-def _database(server_url: str, name: str) -> str:
-    with psycopg.connect(embedded.libpq_uri(server_url), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, query = server_url.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
 
 
 def _ok(response: Any, status: int = 200) -> dict[str, Any]:
@@ -226,17 +215,6 @@ def _close(rt: Runtime, tenant: TenantInfo, day: date, workers: int, chunk_size:
     return view
 
 
-def _pgbench(server_url: str, seconds: int, clients: int) -> float:
-    url = embedded.libpq_uri(_database(server_url, "pgbench_cob"))
-    pgbench = str(embedded.bin_dir() / "pgbench")
-    subprocess.run([pgbench, "-i", "-s", "10", "-q", url], check=True, capture_output=True)
-    out = subprocess.run([pgbench, "-c", str(clients), "-j", str(clients), "-T", str(seconds), url],
-                         check=True, capture_output=True, text=True).stdout
-    found = re.search(r"tps = ([0-9.]+)", out)
-    assert found, out
-    return float(found.group(1))
-
-
 def _load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f} (1 min) {five:.1f} (5 min) on {os.cpu_count()} cores"
@@ -271,7 +249,7 @@ def main() -> None:
         home = Path(tmp)
         os.chmod(home, 0o755)  # noqa: S103  # the embedded server runs as its own user when we are root
         server = embedded.start(home, database="postgres")
-        control = _database(server, "akiba_bench_cob")
+        control = database(server, "akiba_bench_cob")
         migrate_control(control)
         settings = Settings(home=home, token_rate_limit_per_minute=1_000_000)
         rt = Runtime(settings, control)
@@ -295,7 +273,7 @@ def main() -> None:
         if one and two:
             print(f"speed-up with 2 workers: {two / one:.2f}x (target 1.6x; against the slower 1-worker day if "
                   f"several); 1M loans at the 2-worker rate: {1_000_000 / two / 60:.1f} min (target < 10)", flush=True)
-        tps = _pgbench(server, args.pgbench_seconds, 2)
+        tps = pgbench_tps(server, args.pgbench_seconds, 2)
         print(f"pgbench TPC-B (scale 10, 2 clients) on the same server: {tps:,.0f} TPS ({_load()}); "
               f"loans closed per TPC-B transaction (2 workers): {two / tps:.2f}", flush=True)
 

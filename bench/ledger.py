@@ -21,20 +21,15 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-
-import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,6 +47,7 @@ from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
 from akiba.platform.settings import Settings  # noqa: E402
 from akiba.platform.tenancy import TenantInfo, migrate_control  # noqa: E402
+from bench._common import database, load_average, pgbench_tps  # noqa: E402
 
 PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
 OFFICES = 10
@@ -80,14 +76,6 @@ SELECT e.id, e.transaction_date, l.gl, e.office_id, 'USD', l.side, l.amount
                        (a.cr[1 + (e.id + 3) % 4], 'credit', CAST(1 AS numeric))) AS l(gl, side, amount)
 """)
 
-
-
-def _database(server_url: str, name: str) -> str:
-    with psycopg.connect(embedded.libpq_uri(server_url), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, query = server_url.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
 
 
 def _setup(tenant: TenantInfo) -> tuple[list[int], list[int], list[int]]:
@@ -213,27 +201,12 @@ def _posting_tps(tenant: TenantInfo, offices: list[int], dr: list[int], cr: list
     return total / seconds  # every client posted for exactly `seconds`, all at once (the barrier)
 
 
-def _load_average() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def _pgbench(server_url: str, seconds: int, clients: int) -> float:
-    url = embedded.libpq_uri(_database(server_url, "pgbench_ledger"))
-    pgbench = str(embedded.bin_dir() / "pgbench")
-    subprocess.run([pgbench, "-i", "-s", "10", "-q", url], check=True, capture_output=True)
-    out = subprocess.run([pgbench, "-c", str(clients), "-j", str(clients), "-T", str(seconds), url],
-                         check=True, capture_output=True, text=True).stdout
-    found = re.search(r"tps = ([0-9.]+)", out)
-    assert found, out
-    return float(found.group(1))
-
-
 def _report_trial_balance(tenant: TenantInfo, repeats: int) -> float:
     lines = _count(tenant, "journal_lines")
     best, median, total = _time_trial_balance(tenant, repeats)
     print(f"trial balance at {lines:,} lines: best {best * 1000:.1f} ms, median {median * 1000:.1f} ms of {repeats} "
           f"(total debit {total}, {_count(tenant, 'gl_daily_balances'):,} daily balance rows; {_plan_tables(tenant)}; "
-          f"{_load_average()})", flush=True)
+          f"{load_average()})", flush=True)
     return best
 
 
@@ -249,7 +222,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="akiba-bench-ledger-") as tmp:
         home = Path(tmp)
         server_url = embedded.start(home / "pg", database="postgres")
-        control_url = _database(server_url, "akiba_bench")
+        control_url = database(server_url, "akiba_bench")
         migrate_control(control_url)
         rt = Runtime(Settings(home=home, token_rate_limit_per_minute=100_000), control_url)
         tenant = create_tenant(rt, "bench", "Bench", PASSWORD)
@@ -269,13 +242,13 @@ def main() -> None:
         print(f"ratio large/small (best of {args.repeats} each): {large_tb / small_tb:.2f} (target < 1.5)", flush=True)
 
         _posting_tps(tenant, offices, dr, cr, 3, args.clients)  # warm-up
-        print(f"posting starts ({_load_average()})", flush=True)
+        print(f"posting starts ({load_average()})", flush=True)
         posting = _posting_tps(tenant, offices, dr, cr, args.seconds, args.clients)
         print(f"posting service: {posting:.0f} entries/s (4 legs each, {args.clients} client processes, one session "
-              f"and one commit per entry; {_load_average()})", flush=True)
+              f"and one commit per entry; {load_average()})", flush=True)
         dispose_engines()
-        pgbench = _pgbench(server_url, args.seconds, args.clients)
-        print(f"pgbench TPC-B: {pgbench:.0f} TPS (scale 10, {args.clients} clients; {_load_average()})", flush=True)
+        pgbench = pgbench_tps(server_url, args.seconds, args.clients)
+        print(f"pgbench TPC-B: {pgbench:.0f} TPS (scale 10, {args.clients} clients; {load_average()})", flush=True)
         print(f"ratio posting/pgbench: {posting / pgbench:.2f} (target >= 0.5)", flush=True)
 
 

@@ -5,18 +5,17 @@
 1. Schedules per second on one core: a 12-period monthly declining-balance loan and a 52-period weekly flat loan
    (targets: 5,000/s and 1,500/s).
 2. SQL statements per repayment, counted with a SQLAlchemy event listener on 50 repayments run in-process.
-3. Repayments through HTTP: the app served by uvicorn in its own process, --clients client processes each
-   repaying its own loan in a loop for --seconds; then pgbench TPC-B (scale 10, same clients, same time) on the
-   same embedded server. Prints both and the ratio (target: at least 0.25).
+3. Repayments through HTTP: the app served by uvicorn with --workers processes (default min(4, CPUs)), --clients
+   client processes each repaying its own loan in a loop for --seconds over one keep-alive connection; then
+   pgbench TPC-B (scale 10, same clients, same time) on the same embedded server.
+   Prints both and the ratio (target: at least 0.25).
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import re
-import socket
-import subprocess
+import os
 import sys
 import tempfile
 import time
@@ -26,8 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,6 +39,7 @@ from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
 from akiba.platform.settings import Settings  # noqa: E402
 from akiba.platform.tenancy import migrate_control  # noqa: E402
+from bench._common import KeepAliveClient, database, free_port, load_average, pgbench_tps, serve  # noqa: E402
 
 PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
 MONTHLY_12 = {"principal": "10000.00", "currency": "USD", "digits": 2, "annual_interest_rate": "18",
@@ -64,31 +62,6 @@ def schedules_per_second(body: dict[str, Any], seconds: float = 3.0) -> float:
             generate_schedule(req)
         done += 100
     return done / (time.perf_counter() - start)
-
-
-def _database(server_url: str, name: str) -> str:
-    with psycopg.connect(embedded.libpq_uri(server_url), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, query = server_url.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve(home: str, control_url: str, port: int) -> None:
-    import uvicorn
-
-    from akiba.platform.app import create_app
-
-    configure_logging("WARNING")
-    settings = Settings(home=Path(home), token_rate_limit_per_minute=100_000)
-    uvicorn.run(create_app(settings, control_url), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
 
 
 def _headers(base: str, token: str | None = None) -> dict[str, str]:
@@ -129,11 +102,11 @@ def _setup_loans(base: str, token: str, count: int) -> list[int]:
 def _repayer(base: str, token: str, loan_id: int, seconds: float, out: Any) -> None:
     done = 0
     body = {"transaction_date": "2024-02-01", "amount": "1.00"}
-    with httpx.Client(base_url=base, headers=_headers(base, token), timeout=30) as c:
+    with KeepAliveClient(int(base.rsplit(":", 1)[1]), _headers(base, token)) as c:
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
-            answer = c.post(f"/api/v1/loans/{loan_id}/repayments", json=body)
-            assert answer.status_code == 201, answer.text
+            status, answer = c.request("POST", f"/api/v1/loans/{loan_id}/repayments", body)
+            assert status == 201, answer
             done += 1
     out.put(done)
 
@@ -173,21 +146,11 @@ def statements_per_repayment(rt: Runtime, loan_id: int, repeats: int = 50) -> fl
     return len(seen) / repeats
 
 
-def _pgbench(server_url: str, seconds: int, clients: int) -> float:
-    url = embedded.libpq_uri(_database(server_url, "pgbench_loans"))
-    pgbench = str(embedded.bin_dir() / "pgbench")
-    subprocess.run([pgbench, "-i", "-s", "10", "-q", url], check=True, capture_output=True)
-    out = subprocess.run([pgbench, "-c", str(clients), "-j", str(clients), "-T", str(seconds), url],
-                         check=True, capture_output=True, text=True).stdout
-    found = re.search(r"tps = ([0-9.]+)", out)
-    assert found, out
-    return float(found.group(1))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
     args = parser.parse_args()
     configure_logging("WARNING")
     monthly, weekly = schedules_per_second(MONTHLY_12), schedules_per_second(WEEKLY_52)
@@ -196,21 +159,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="akiba-bench-loans-") as tmp:
         home = Path(tmp)
         server_url = embedded.start(home / "pg", database="postgres")
-        control_url = _database(server_url, "akiba_bench_loans")
+        control_url = database(server_url, "akiba_bench_loans")
         migrate_control(control_url)
         rt = Runtime(Settings(home=home, token_rate_limit_per_minute=100_000), control_url)
         create_tenant(rt, "bench", "Bench", PASSWORD)
-        port = _free_port()
-        dispose_engines()  # a forked server must not share the pool's connections with this process
-        server = mp.Process(target=_serve, args=(str(home), control_url, port), daemon=True)
-        server.start()
+        port = free_port()
+        server = serve(home, control_url, port, args.workers)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/health/live")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
         token = _login(base)
         loans = _setup_loans(base, token, args.clients + 1)
         print(f"SQL statements per repayment: {statements_per_repayment(rt, loans[-1]):.1f} (one commit)",
@@ -218,11 +173,11 @@ def main() -> None:
         http_repayments_per_second(base, token, loans[:-1], 2)  # warm-up
         repayments = http_repayments_per_second(base, token, loans[:-1], args.seconds)
         print(f"repayments through HTTP: {repayments:.0f}/s ({args.clients} client processes, one loan each, "
-              "one uvicorn process)", flush=True)
+              f"{args.workers} uvicorn worker processes; {load_average()})", flush=True)
         server.terminate()
-        server.join()
+        server.wait(timeout=30)
         dispose_engines()
-        pgbench = _pgbench(server_url, args.seconds, args.clients)
+        pgbench = pgbench_tps(server_url, args.seconds, args.clients)
         print(f"pgbench TPC-B: {pgbench:.0f} TPS (scale 10, {args.clients} clients)", flush=True)
         print(f"ratio repayments/pgbench: {repayments / pgbench:.2f} (target >= 0.25)", flush=True)
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,8 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,44 +36,11 @@ from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
 from akiba.platform.settings import Settings  # noqa: E402
 from akiba.platform.tenancy import TenantInfo, migrate_control  # noqa: E402
+from bench._common import KeepAliveClient, database, pgbench_tps, serve  # noqa: E402
 
 PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
 PRODUCT = {"name": "Bench Save", "currency": "USD", "annual_interest_rate": "5",
            "interest_calculation": "daily_balance", "compounding": "daily", "posting": "monthly", "days_in_year": 365}
-
-
-def make_app() -> Any:
-    """uvicorn --factory entry point of each worker process."""
-    from akiba.platform.app import create_app
-
-    configure_logging("WARNING")
-    settings = Settings(home=Path(os.environ["BENCH_HOME"]), token_rate_limit_per_minute=100_000)
-    return create_app(settings, os.environ["BENCH_CONTROL_URL"])
-
-
-def _database(server_url: str, name: str) -> str:
-    with psycopg.connect(embedded.libpq_uri(server_url), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    base, _, query = server_url.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
-
-
-def _serve(home: Path, control_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "BENCH_HOME": str(home), "BENCH_CONTROL_URL": control_url, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.savings:make_app", "--factory", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning", "--no-access-log"], env=env, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health/ready").status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("the server did not start")
 
 
 def _login(base: str, tenant: str) -> dict[str, str]:
@@ -134,16 +97,17 @@ def _deposit_load(base: str, headers: dict[str, str], accounts: list[int], secon
                   clients: int) -> tuple[int, int, float]:
     done, failed = [0] * clients, [0] * clients
     today = httpx.get(f"{base}/api/v1/business-date", headers=headers).json()["business_date"]
+    port = int(base.rsplit(":", 1)[1])
     stop_at = time.monotonic() + seconds
 
     def run(n: int) -> None:
         rng = random.Random(n)
-        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        with KeepAliveClient(port, headers) as client:
             while time.monotonic() < stop_at:
                 account = rng.choice(accounts)
-                response = client.post(f"/api/v1/savings-accounts/{account}/deposits",
-                                       json={"transaction_date": today, "amount": "10.00"})
-                if response.status_code == 201:
+                status, _ = client.request("POST", f"/api/v1/savings-accounts/{account}/deposits",
+                                           {"transaction_date": today, "amount": "10.00"})
+                if status == 201:
                     done[n] += 1
                 else:
                     failed[n] += 1
@@ -155,17 +119,6 @@ def _deposit_load(base: str, headers: dict[str, str], accounts: list[int], secon
     for t in threads:
         t.join()
     return sum(done), sum(failed), time.monotonic() - started
-
-
-def _pgbench(server_url: str, seconds: int, clients: int) -> float:
-    url = embedded.libpq_uri(_database(server_url, "pgbench_savings"))
-    pgbench = str(embedded.bin_dir() / "pgbench")
-    subprocess.run([pgbench, "-i", "-s", "10", "-q", url], check=True, capture_output=True)
-    out = subprocess.run([pgbench, "-c", str(clients), "-j", str(clients), "-T", str(seconds), url],
-                         check=True, capture_output=True, text=True).stdout
-    found = re.search(r"tps = ([0-9.]+)", out)
-    assert found, out
-    return float(found.group(1))
 
 
 def _interest(rt: Runtime, tenant: TenantInfo, template: int, count: int) -> None:
@@ -198,12 +151,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="akiba-bench-") as tmp:
         home = Path(tmp)
         server_url = embedded.start(home / "pg", database="postgres")
-        control_url = _database(server_url, "akiba_bench")
+        control_url = database(server_url, "akiba_bench")
         migrate_control(control_url)
         rt = Runtime(Settings(home=home, token_rate_limit_per_minute=100_000), control_url)
         tenant = create_tenant(rt, "bench", "Bench", PASSWORD)
         interest_tenant = create_tenant(rt, "bench_interest", "Bench interest", PASSWORD)
-        server = _serve(home, control_url, args.port, args.workers)
+        server = serve(home, control_url, args.port, args.workers)
         try:
             base = f"http://127.0.0.1:{args.port}"
             headers = _login(base, tenant.id)
@@ -223,9 +176,9 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-        pgbench_tps = _pgbench(server_url, args.seconds, args.clients)
-        print(f"pgbench TPC-B: {pgbench_tps:.0f} TPS (scale 10, {args.clients} clients)", flush=True)
-        print(f"ratio akiba/pgbench: {akiba_tps / pgbench_tps:.2f} (target >= 0.30)", flush=True)
+        baseline = pgbench_tps(server_url, args.seconds, args.clients)
+        print(f"pgbench TPC-B: {baseline:.0f} TPS (scale 10, {args.clients} clients)", flush=True)
+        print(f"ratio akiba/pgbench: {akiba_tps / baseline:.2f} (target >= 0.30)", flush=True)
         _interest(rt, interest_tenant, interest_template, args.interest_accounts)
         dispose_engines()
 
