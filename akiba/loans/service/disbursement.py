@@ -133,8 +133,9 @@ def _auto_down_payment(s: Session, loan: Loan, books: Books, req: ScheduleReques
     s.add(txn)
     s.flush()
     applied = apply(s, loan, books, Event(f"t{txn.id}", "repayment", txn.transaction_date, amount))
-    record_split(txn, applied.state.splits[f"t{txn.id}"])
-    books.post_transaction(s, txn)
+    if not applied.replayed:  # a replay (interest recalculation) recorded and posted it already
+        record_split(txn, applied.state.splits[f"t{txn.id}"])
+        books.post_transaction(s, txn)
     return True
 
 

@@ -37,6 +37,7 @@ from akiba.loans.service.common import (
     refuse_charged_off,
     require_status,
 )
+from akiba.loans.service.recalculation import recalculates
 from akiba.loans.service.replay import Event, Outstanding, apply_event, payoff_amounts
 from akiba.loans.service.state import (
     Books,
@@ -93,7 +94,8 @@ def repay(s: Session, who: Principal, data: Repayment, loan_id: int | None) -> d
     _check_money_date("transaction_date", data.transaction_date, loan, today)
     _check_amount_digits(data.amount, loan)
     books = books_for(loan, rule, who.user_id, today)
-    if loan.last_event_date is not None and data.transaction_date < loan.last_event_date:  # back-dated: replay
+    back_dated = loan.last_event_date is not None and data.transaction_date < loan.last_event_date
+    if back_dated or recalculates(loan):  # replayed; a recalculating loan's installments follow every payment
         txn = _new_transaction(s, loan, who, "repayment", data.transaction_date, data.amount, data)
         _record(s, loan, books, txn, transaction_event(txn))
     else:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from akiba.core.errors import invalid
+from akiba.core.errors import conflict, invalid
 from akiba.core.money import ZERO
 from akiba.loans.models import Loan, LoanCharge, LoanInstallment, LoanTransaction
 from akiba.loans.queries import loan_view
@@ -27,6 +27,7 @@ from akiba.loans.service.common import due_date_adjuster, lock_loan, require_sta
 from akiba.loans.service.disbursement import installment_fee
 from akiba.loans.service.payments import installment_for
 from akiba.loans.service.products import product_charges
+from akiba.loans.service.recalculation import recalculates
 from akiba.loans.service.state import books_for, current_state, load_installments, settle
 from akiba.platform.commands import command, emit
 from akiba.platform.context import Principal
@@ -131,6 +132,9 @@ def reschedule(s: Session, who: Principal, data: Reschedule, loan_id: int | None
     assert loan_id is not None
     loan, accounting, today = lock_loan(s, loan_id)
     require_status(loan, "active")
+    if recalculates(loan):  # its installments are rebuilt from its terms at every payment: a reschedule would not last
+        raise conflict("loan-recalculates-interest",
+                       f"loan {loan.id} recalculates its interest from its payments; it cannot be rescheduled")
     assert loan.disbursed_on is not None
     # Built before the installments change: it derives the interest settled so far from the schedule as read.
     books = books_for(loan, accounting, who.user_id, today)

@@ -15,6 +15,7 @@ from akiba.core.money import ZERO
 from akiba.loans import postings
 from akiba.loans.allocation import strategy_for
 from akiba.loans.models import Loan, LoanCharge, LoanInstallment, LoanTransaction
+from akiba.loans.service.recalculation import rebuild_installments, recalculates
 from akiba.loans.service.replay import Event, LoanState, Split, Waived, apply_event, outstanding, replay
 from akiba.loans.terms import DEFAULT_STRATEGY, Installment
 
@@ -285,12 +286,14 @@ def apply(s: Session, loan: Loan, books: Books, event: Event, reason: str = "") 
     """
     rows = load_installments(s, loan.id)
     strategy = strategy_for(loan.terms.get("transaction_processing_strategy") or DEFAULT_STRATEGY)
-    fast = not reason and (loan.last_event_date is None or event.on >= loan.last_event_date)
+    recalculating = recalculates(loan)  # its installments follow every event: always the replay
+    fast = not recalculating and not reason and (loan.last_event_date is None or event.on >= loan.last_event_date)
     if fast:
         state = current_state(loan, rows)
         apply_event(state, event, strategy, loan.digits)
     else:
-        state = _replay_all(s, loan, books, rows, reason or "back-dated transaction")
+        default_reason = "interest recalculation" if recalculating else "back-dated transaction"
+        state, rows = _replay_all(s, loan, books, rows, reason or default_reason, recalculating)
     save_state(rows, state)
     if fast:
         loan.last_event_date = max(d for d in (loan.last_event_date, event.on) if d is not None)
@@ -300,12 +303,19 @@ def apply(s: Session, loan: Loan, books: Books, event: Event, reason: str = "") 
     return Applied(state, not fast)
 
 
-def _replay_all(s: Session, loan: Loan, books: Books, rows: list[LoanInstallment], reason: str) -> LoanState:
+def _replay_all(s: Session, loan: Loan, books: Books, rows: list[LoanInstallment], reason: str,
+                recalculating: bool = False) -> tuple[LoanState, list[LoanInstallment]]:
+    """Every event replayed over the installments as disbursed (as recalculated from the live payments, for a
+    loan with interest recalculation); answers the state and the installments it belongs to."""
     txns = list(s.scalars(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id,
                                                         LoanTransaction.reversed.is_(False))
                           .order_by(LoanTransaction.transaction_date, LoanTransaction.id)))
     charges = {c.id: c for c in s.scalars(select(LoanCharge).where(LoanCharge.loan_id == loan.id,
                                                                    LoanCharge.active.is_(True)))}
+    if recalculating:
+        as_of = books.today or loan.last_event_date or loan.disbursed_on
+        assert as_of is not None, "a loan with events is disbursed"
+        rows = rebuild_installments(s, loan, rows, txns, list(charges.values()), as_of)
     events = [charge_event(c) for c in charges.values() if c.installment_n is not None]
     events += [transaction_event(t, charges.get(t.charge_id or 0)) for t in txns if t.type in REPLAYED_TYPES]
     strategy = strategy_for(loan.terms.get("transaction_processing_strategy") or DEFAULT_STRATEGY)
@@ -320,7 +330,7 @@ def _replay_all(s: Session, loan: Loan, books: Books, rows: list[LoanInstallment
         record_split(txn, new)
         books.post_transaction(s, txn)
     loan.last_event_date = max((e.on for e in events), default=None)
-    return state
+    return state, rows
 
 
 def _same(a: Split, b: Split) -> bool:
