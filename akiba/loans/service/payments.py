@@ -37,7 +37,7 @@ from akiba.loans.service.common import (
     refuse_charged_off,
     require_status,
 )
-from akiba.loans.service.recalculation import recalculates
+from akiba.loans.service.recalculation import recalculated_payoff, recalculates
 from akiba.loans.service.replay import Event, Outstanding, apply_event, payoff_amounts
 from akiba.loans.service.state import (
     Books,
@@ -176,8 +176,11 @@ def _repay_in_one_write(s: Session, loan: Loan, books: Books, rows: list[Any], w
 
 
 def payoff_quote(s: Session, loan: Loan, on: date) -> Outstanding:
-    state = current_state(loan, load_installments(s, loan.id))
-    return payoff_amounts(state, on, loan.digits)
+    rows = load_installments(s, loan.id)
+    quote = payoff_amounts(current_state(loan, rows), on, loan.digits)
+    if recalculates(loan):  # the engine knows what interest stops at a payoff
+        return recalculated_payoff(s, loan, rows, quote, on)
+    return quote
 
 
 @command("loans:prepay", resource="loan", payload=Prepayment, status=201, permission="loans:repay")

@@ -15,13 +15,15 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from akiba.core.money import ZERO
 from akiba.loans.models import Loan, LoanCharge, LoanInstallment, LoanTransaction
 from akiba.loans.recalculation import recalculated_preview
 from akiba.loans.schedule import generate_schedule
-from akiba.loans.terms import Installment, Schedule, Transaction
+from akiba.loans.service.replay import Outstanding
+from akiba.loans.terms import DEFAULT_STRATEGY, Installment, Schedule, Transaction
 
 # The transactions that pay the loan: the engine sees each as a repayment of its amount on its date.
 _PAYING_TYPES = ("repayment", "prepayment")
@@ -92,3 +94,34 @@ def _store_row(s: Session, loan: Loan, row: LoanInstallment | None, new: Install
         if getattr(row, name) != value:
             setattr(row, name, value)
     return row
+
+
+def recalculated_payoff(s: Session, loan: Loan, rows: list[LoanInstallment], quote: Outstanding,
+                        on: date) -> Outstanding:
+    """The payoff on `on` of a recalculating loan: the principal and interest left once the schedule is
+    recalculated for a payoff that day (interest runs to the payment and stops, and earlier payments split anew).
+
+    The engine is asked with one more payment on `on` larger than anything owed (the disbursed principal plus all
+    interest scheduled): a payment clears the balance from its date whatever its size, so the schedule it answers
+    is the one the payoff itself will produce. The loan's own payments are then applied to that schedule, and
+    what they leave is the quote. Charges are as the loan's payoff rules give them (`quote`)."""
+    from akiba.loans.schedule import replay
+
+    txns = list(s.scalars(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id,
+                                                        LoanTransaction.reversed.is_(False))))
+    assert loan.disbursed_principal is not None
+    ample = loan.disbursed_principal + sum((r.interest for r in rows), ZERO)
+    settling = LoanTransaction(type="repayment", transaction_date=on, amount=ample, reversed=False, id=0)
+    schedule = recalculated_schedule(s, loan, [*txns, settling], max(on, loan.last_event_date or on))
+    unpaid = replace(schedule, installments=tuple(_unpaid(r) for r in schedule.installments))
+    paid = replay(unpaid, engine_transactions(txns), loan.terms.get("transaction_processing_strategy")
+                  or DEFAULT_STRATEGY).installments
+    waived = sum((r.waived_interest for r in rows), ZERO)
+    principal = sum((r.principal - r.paid_principal for r in paid), ZERO)
+    interest = sum((r.interest - r.paid_interest for r in paid), ZERO) - waived
+    return Outstanding(principal, max(interest, ZERO), quote.fees, quote.penalties)
+
+
+def _unpaid(row: Installment) -> Installment:
+    return replace(row, paid_principal=ZERO, paid_interest=ZERO, paid_fees=ZERO, paid_penalties=ZERO,
+                   in_advance=ZERO, late=ZERO, paid_date=None)

@@ -3,7 +3,7 @@ journal entries that follow a transaction's split."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -318,6 +318,8 @@ def _replay_all(s: Session, loan: Loan, books: Books, rows: list[LoanInstallment
         rows = rebuild_installments(s, loan, rows, txns, list(charges.values()), as_of)
     events = [charge_event(c) for c in charges.values() if c.installment_n is not None]
     events += [transaction_event(t, charges.get(t.charge_id or 0)) for t in txns if t.type in REPLAYED_TYPES]
+    if recalculating:  # the recalculated installments carry no interest beyond a payoff: nothing to forgive
+        events = [replace(e, kind="repayment") if e.kind == "prepayment" else e for e in events]
     strategy = strategy_for(loan.terms.get("transaction_processing_strategy") or DEFAULT_STRATEGY)
     state = replay(as_disbursed(rows), events, strategy, loan.digits)
     refunded = sum((t.amount for t in txns if t.type == "refund"), ZERO)
