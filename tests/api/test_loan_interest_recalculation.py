@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from conftest import Api
 from loan_factories import (
     MONTHLY,
@@ -199,3 +200,25 @@ def test_accrual_accounting_with_recalculation_is_refused(api: Api) -> None:
     assert response.status_code == 422, response.text
     assert "interest_recalculation" in response.text
     assert ok(api.get("/api/v1/loan-products"))["items"] == []  # nothing was created
+
+
+VARIANTS = [
+    {**RECALCULATION, "reschedule_strategy": "reschedule_next_repayments"},
+    {**RECALCULATION, "compounding": "interest"},
+    {**RECALCULATION, "rest_frequency": "same_as_repayment"},
+]
+
+
+@pytest.mark.parametrize("recalculation", VARIANTS, ids=["next-repayments", "compounding", "monthly-rest"])
+def test_every_variant_stores_what_the_preview_answers(api: Api, runtime: Runtime, tenant: TenantInfo,
+                                                       recalculation: dict[str, str]) -> None:
+    """Late, partial, early and excess payments one after the other: after each, the loan equals the preview."""
+    terms = {"interest_recalculation": recalculation, "number_of_repayments": 6}
+    loan_id = _loan(api, runtime, tenant, **terms)
+    payments: list[tuple[str, str]] = []
+    for amount, on in (("100.00", "2024-02-10"), ("250.00", "2024-03-01"), ("400.00", "2024-03-20"),
+                       ("90.00", "2024-05-05")):
+        _pay(api, runtime, tenant, loan_id, amount, on)
+        payments.append((amount, on))
+        view = _assert_as_previewed(api, loan_id, payments, on, **terms)
+    _assert_books_hold_what_was_paid(api, view)

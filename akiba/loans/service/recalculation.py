@@ -106,13 +106,15 @@ def recalculated_payoff(s: Session, loan: Loan, rows: list[LoanInstallment], quo
     is the one the payoff itself will produce. The loan's own payments are then applied to that schedule, and
     what they leave is the quote. Charges are as the loan's payoff rules give them (`quote`)."""
     from akiba.loans.schedule import replay
+    from akiba.loans.service.common import business_date
 
     txns = list(s.scalars(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id,
                                                         LoanTransaction.reversed.is_(False))))
     assert loan.disbursed_principal is not None
     ample = loan.disbursed_principal + sum((r.interest for r in rows), ZERO)
     settling = LoanTransaction(type="repayment", transaction_date=on, amount=ample, reversed=False, id=0)
-    schedule = recalculated_schedule(s, loan, [*txns, settling], max(on, loan.last_event_date or on))
+    # As of the day the payoff would be recalculated at: its date, or the business date if later.
+    schedule = recalculated_schedule(s, loan, [*txns, settling], max(on, business_date(s)))
     unpaid = replace(schedule, installments=tuple(_unpaid(r) for r in schedule.installments))
     paid = replay(unpaid, engine_transactions(txns), loan.terms.get("transaction_processing_strategy")
                   or DEFAULT_STRATEGY).installments

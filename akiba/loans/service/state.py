@@ -282,7 +282,8 @@ def apply(s: Session, loan: Loan, books: Books, event: Event, reason: str = "") 
 
     The fast path applies the event to the current installments. A back-dated event, or a reversal (event
     kind "write_off" is never back-dated here; reversals pass `reason`), replays every event, and each earlier
-    transaction whose split moved gets its journal entries reversed and posted anew.
+    transaction whose split moved gets its journal entries reversed and posted anew. A loan with interest
+    recalculation always replays, over installments first recalculated from its payments (recalculation.py).
     """
     rows = load_installments(s, loan.id)
     strategy = strategy_for(loan.terms.get("transaction_processing_strategy") or DEFAULT_STRATEGY)
