@@ -222,3 +222,34 @@ def test_every_variant_stores_what_the_preview_answers(api: Api, runtime: Runtim
         payments.append((amount, on))
         view = _assert_as_previewed(api, loan_id, payments, on, **terms)
     _assert_books_hold_what_was_paid(api, view)
+
+
+def test_a_penalty_and_an_interest_waiver_ride_on_the_recalculated_installments(api: Api, runtime: Runtime,
+                                                                             tenant: TenantInfo) -> None:
+    loan_id = _loan(api, runtime, tenant)
+    set_business_date(runtime, tenant, date(2024, 2, 5))
+    ok(api.post(f"/api/v1/loans/{loan_id}/charges", {"name": "Late", "amount": "5.00", "due_date": "2024-02-05",
+                                                     "penalty": True}), 201)
+    ok(api.post(f"/api/v1/loans/{loan_id}/waive-interest", {"transaction_date": "2024-02-05", "amount": "2.00"}),
+       201)
+    _pay(api, runtime, tenant, loan_id, "345.00", "2024-02-06")
+    view = ok(api.get(f"/api/v1/loans/{loan_id}"))
+    first, second = view["schedule"]["periods"][:2]
+    # The waiver forgave 2.00 of January's 10.19; the penalty charged on 2024-02-05 sits on installment 2 (the
+    # period holding that day). 345.00 = 8.19 interest + 329.74 principal (installment 1), then 5.00 penalty and
+    # 2.07 ahead on installment 2.
+    assert (first["interest_waived"], first["outstanding"], second["penalties"]) == ("2.00", "0.00", "5.00")
+    txn = view["transactions"][-1]
+    assert (txn["penalties"], Decimal(txn["interest"]) + Decimal(txn["principal"])) == ("5.00", Decimal("340.00"))
+    gl = balances(api)
+    assert gl["4300"] == Decimal("-5.00")  # cash accounting: the penalty is income when paid
+    assert gl.get(INTEREST_INCOME) == -Decimal(txn["interest"])
+    assert gl[PORTFOLIO] == Decimal("1000.00") - Decimal(txn["principal"])
+
+
+def test_a_recalculating_loan_is_not_rescheduled(api: Api, runtime: Runtime, tenant: TenantInfo) -> None:
+    loan_id = _loan(api, runtime, tenant)
+    response = api.post(f"/api/v1/loans/{loan_id}/reschedule", {"from_date": "2024-03-01", "extra_terms": 2})
+    assert response.status_code == 409, response.text
+    assert response.json()["type"].endswith("loan-recalculates-interest")
+    assert len(ok(api.get(f"/api/v1/loans/{loan_id}"))["schedule"]["periods"]) == 3  # nothing changed
