@@ -125,14 +125,15 @@ params = json.loads(sys.argv[5])
 client = TestClient(create_app(Settings(), control))
 h = {"Akiba-Tenant": tenant, "Authorization": "Bearer " + token}
 t0 = time.perf_counter()
-size = 0
+size = lines = 0
 with client.stream("GET", path, params=params, headers=h) as r:
     assert r.status_code == 200, r.read()
     for chunk in r.iter_bytes():
         size += len(chunk)
+        lines += chunk.count(b"\n")
 elapsed = time.perf_counter() - t0
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print(json.dumps({"seconds": elapsed, "bytes": size, "peak_mb": int(hwm) / 1024}))
+print(json.dumps({"seconds": elapsed, "bytes": size, "rows": max(lines - 1, 0), "peak_mb": int(hwm) / 1024}))
 """
 
 
@@ -179,7 +180,7 @@ def main() -> None:
     ]
     for label, name, params in cases:
         m = measure(control, "bench", access, f"/api/v1/reports/{name}", params)
-        rows = "" if params["format"] == "json" else f", {m['bytes'] / 1e6:.1f} MB"
+        rows = "" if params["format"] == "json" else f", {m['rows']:,} rows, {m['bytes'] / 1e6:.1f} MB"
         print(f"{label:22s} {m['seconds']:7.2f} s  peak RSS {m['peak_mb']:6.1f} MB{rows}")
     from akiba.reports.bulk import Month, generate_slice
 
