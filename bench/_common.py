@@ -19,6 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from akiba.platform import embedded  # noqa: E402
+from akiba.platform.runtime import Runtime  # noqa: E402
+from akiba.platform.settings import Settings  # noqa: E402
+from akiba.platform.tenancy import migrate_control  # noqa: E402
+
+PASSWORD = "Bench-pass-1234"  # noqa: S105  # the admin of throwaway tenants in a temporary database
 
 
 def database(server_url: str, name: str) -> str:
@@ -28,6 +33,15 @@ def database(server_url: str, name: str) -> str:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     base, _, query = server_url.partition("?")
     return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
+
+
+def scratch_platform(home: Path, name: str, token_rate_limit_per_minute: int = 100_000) -> tuple[str, Runtime]:
+    """The embedded server under `home` with a migrated control database `name`: (server URL, runtime)."""
+    server_url = embedded.start(home, database="postgres")
+    control_url = database(server_url, name)
+    migrate_control(control_url)
+    settings = Settings(home=home, token_rate_limit_per_minute=token_rate_limit_per_minute)
+    return server_url, Runtime(settings, control_url)
 
 
 def pgbench_tps(server_url: str, seconds: int, clients: int, name: str = "pgbench_baseline") -> float:

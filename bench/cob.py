@@ -32,16 +32,13 @@ sys.path.insert(0, str(ROOT))
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from akiba.platform import embedded  # noqa: E402
 from akiba.platform.app import create_app  # noqa: E402
 from akiba.platform.bootstrap import configure_logging  # noqa: E402
 from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
-from akiba.platform.settings import Settings  # noqa: E402
-from akiba.platform.tenancy import TenantInfo, migrate_control  # noqa: E402
-from bench._common import database, pgbench_tps  # noqa: E402
+from akiba.platform.tenancy import TenantInfo  # noqa: E402
+from bench._common import PASSWORD, pgbench_tps, scratch_platform  # noqa: E402
 
-PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
 LOAN_PRODUCT: dict[str, Any] = {
     "name": "Bench accrual", "short_name": "BAC", "currency": "USD",
     "principal": "1000.00", "min_principal": "100.00", "max_principal": "50000.00",
@@ -260,11 +257,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="akiba-bench-cob-") as tmp:
         home = Path(tmp)
         os.chmod(home, 0o755)  # noqa: S103  # the embedded server runs as its own user when we are root
-        server = embedded.start(home, database="postgres")
-        control = database(server, "akiba_bench_cob")
-        migrate_control(control)
-        settings = Settings(home=home, token_rate_limit_per_minute=1_000_000)
-        rt = Runtime(settings, control)
+        server, rt = scratch_platform(home, "akiba_bench_cob", token_rate_limit_per_minute=1_000_000)
+        settings, control = rt.settings, rt.control_url
         tenant = create_tenant(rt, "bench", "Bench MFI", PASSWORD)
         from akiba.cob import queue
 

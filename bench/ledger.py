@@ -40,16 +40,12 @@ from sqlalchemy.orm import Session  # noqa: E402
 from akiba.accounting.posting import Leg, gl_account_id, post_entry  # noqa: E402
 from akiba.accounting.queries import account_totals  # noqa: E402
 from akiba.accounting.statements import trial_balance  # noqa: E402
-from akiba.platform import embedded  # noqa: E402
 from akiba.platform.bootstrap import configure_logging  # noqa: E402
 from akiba.platform.db import commit, dispose_engines, tenant_session  # noqa: E402
 from akiba.platform.provisioning import create_tenant  # noqa: E402
-from akiba.platform.runtime import Runtime  # noqa: E402
-from akiba.platform.settings import Settings  # noqa: E402
-from akiba.platform.tenancy import TenantInfo, migrate_control  # noqa: E402
-from bench._common import database, load_average, pgbench_tps  # noqa: E402
+from akiba.platform.tenancy import TenantInfo  # noqa: E402
+from bench._common import PASSWORD, load_average, pgbench_tps, scratch_platform  # noqa: E402
 
-PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
 OFFICES = 10
 DAYS = 365
 START = date(2024, 1, 1)
@@ -221,10 +217,7 @@ def main() -> None:
     configure_logging("WARNING")
     with tempfile.TemporaryDirectory(prefix="akiba-bench-ledger-") as tmp:
         home = Path(tmp)
-        server_url = embedded.start(home / "pg", database="postgres")
-        control_url = database(server_url, "akiba_bench")
-        migrate_control(control_url)
-        rt = Runtime(Settings(home=home, token_rate_limit_per_minute=100_000), control_url)
+        server_url, rt = scratch_platform(home, "akiba_bench")
         tenant = create_tenant(rt, "bench", "Bench", PASSWORD)
         offices, dr, cr = _setup(tenant)
 

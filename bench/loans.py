@@ -32,16 +32,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from akiba.loans.schedule import generate_schedule, parse_schedule_request  # noqa: E402
-from akiba.platform import embedded  # noqa: E402
 from akiba.platform.bootstrap import configure_logging  # noqa: E402
 from akiba.platform.db import dispose_engines, engine_for  # noqa: E402
 from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
-from akiba.platform.settings import Settings  # noqa: E402
-from akiba.platform.tenancy import migrate_control  # noqa: E402
-from bench._common import KeepAliveClient, database, free_port, load_average, pgbench_tps, serve  # noqa: E402
+from bench._common import PASSWORD, KeepAliveClient, free_port, load_average, pgbench_tps, scratch_platform, serve  # noqa: E402
 
-PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
 MONTHLY_12 = {"principal": "10000.00", "currency": "USD", "digits": 2, "annual_interest_rate": "18",
               "interest_type": "declining_balance", "amortization": "equal_installments",
               "interest_calculation_period": "same_as_repayment", "days_in_year": "365", "days_in_month": "actual",
@@ -158,10 +154,8 @@ def main() -> None:
           f"52-period weekly {weekly:,.0f} (target 1,500)", flush=True)
     with tempfile.TemporaryDirectory(prefix="akiba-bench-loans-") as tmp:
         home = Path(tmp)
-        server_url = embedded.start(home / "pg", database="postgres")
-        control_url = database(server_url, "akiba_bench_loans")
-        migrate_control(control_url)
-        rt = Runtime(Settings(home=home, token_rate_limit_per_minute=100_000), control_url)
+        server_url, rt = scratch_platform(home, "akiba_bench_loans")
+        control_url = rt.control_url
         create_tenant(rt, "bench", "Bench", PASSWORD)
         port = free_port()
         server = serve(home, control_url, port, args.workers)

@@ -22,9 +22,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -36,10 +33,8 @@ from akiba.platform.app import create_app  # noqa: E402
 from akiba.platform.bootstrap import configure_logging  # noqa: E402
 from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
-from akiba.platform.settings import Settings  # noqa: E402
-from akiba.platform.tenancy import migrate_control  # noqa: E402
+from bench._common import PASSWORD, scratch_platform  # noqa: E402
 
-PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
 PRODUCT: dict[str, Any] = {
     "name": "Bench", "short_name": "BEN", "currency": "USD", "principal": "1000.00", "min_principal": "100.00",
     "max_principal": "50000.00", "number_of_repayments": 12, "min_number_of_repayments": 1,
@@ -152,13 +147,8 @@ def main() -> None:
     args = ap.parse_args()
     configure_logging("WARNING")
     home = Path(tempfile.mkdtemp(prefix="akbench"))
-    server = embedded.start(home, database="postgres")
-    with psycopg.connect(embedded.libpq_uri(server), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("bench_reports")))
-    control = server.replace("/postgres?", "/bench_reports?")
-    migrate_control(control)
-    settings = Settings(home=home, token_rate_limit_per_minute=100_000)
-    rt = Runtime(settings, control)
+    _, rt = scratch_platform(home, "bench_reports")
+    settings, control = rt.settings, rt.control_url
     create_tenant(rt, "bench", "Bench MFI", PASSWORD)
     t0 = time.perf_counter()
     with TestClient(create_app(settings, control)) as client:

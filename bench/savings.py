@@ -29,16 +29,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from akiba.platform import embedded  # noqa: E402
 from akiba.platform.bootstrap import configure_logging  # noqa: E402
 from akiba.platform.db import dispose_engines  # noqa: E402
 from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
-from akiba.platform.settings import Settings  # noqa: E402
-from akiba.platform.tenancy import TenantInfo, migrate_control  # noqa: E402
-from bench._common import KeepAliveClient, database, pgbench_tps, serve  # noqa: E402
+from akiba.platform.tenancy import TenantInfo  # noqa: E402
+from bench._common import PASSWORD, KeepAliveClient, pgbench_tps, scratch_platform, serve  # noqa: E402
 
-PASSWORD = "Bench-pass-1234"  # noqa: S105  # a throwaway tenant in a temporary database
 PRODUCT = {"name": "Bench Save", "currency": "USD", "annual_interest_rate": "5",
            "interest_calculation": "daily_balance", "compounding": "daily", "posting": "monthly", "days_in_year": 365}
 
@@ -150,10 +147,8 @@ def main() -> None:
     configure_logging("WARNING")
     with tempfile.TemporaryDirectory(prefix="akiba-bench-") as tmp:
         home = Path(tmp)
-        server_url = embedded.start(home / "pg", database="postgres")
-        control_url = database(server_url, "akiba_bench")
-        migrate_control(control_url)
-        rt = Runtime(Settings(home=home, token_rate_limit_per_minute=100_000), control_url)
+        server_url, rt = scratch_platform(home, "akiba_bench")
+        control_url = rt.control_url
         tenant = create_tenant(rt, "bench", "Bench", PASSWORD)
         interest_tenant = create_tenant(rt, "bench_interest", "Bench interest", PASSWORD)
         server = serve(home, control_url, args.port, args.workers)
