@@ -103,13 +103,15 @@ class Txn:
 
 @dataclass
 class Line:
+    """One line of a statement, loan or savings (akiba.reports.statements calls it Movement)."""
+
     on: date
     description: str
     reference: str
     debit: Decimal
     credit: Decimal
     balance: Decimal = ZERO
-    principal: Decimal = ZERO  # the principal balance after this line (the "saldo insoluto")
+    principal: Decimal | None = None  # loans: the principal balance after this line (the "saldo insoluto")
 
 
 @dataclass

@@ -26,20 +26,10 @@ from akiba.core.errors import invalid, not_found
 from akiba.core.money import money_str
 from akiba.reports.cat import annual_cost, annual_yield
 from akiba.reports.loan_movements import Charge, Row, Totals, Txn, loan_history
+from akiba.reports.loan_movements import Line as Movement  # one statement line, loan or savings
 from akiba.reports.service import statement_settings
 
 ZERO = Decimal(0)
-
-
-@dataclass
-class Movement:
-    on: date
-    description: str
-    reference: str
-    debit: Decimal
-    credit: Decimal
-    balance: Decimal = ZERO
-    principal: Decimal | None = None  # loans: the principal balance after the line
 
 
 @dataclass
@@ -189,8 +179,7 @@ def loan_statement(s: Session, loan_id: int, since: date, to: date,
     charges = [Charge(*r) for r in s.execute(_LOAN_CHARGES, {"id": loan_id})]
     txns = [_txn(r) for r in s.execute(_LOAN_TXNS, {"id": loan_id, "to": to})]
     history = loan_history(rows, charges, txns, since, to, loan.digits)
-    moves = [Movement(ln.on, ln.description, ln.reference, ln.debit, ln.credit, ln.balance, ln.principal)
-             for ln in history.lines]
+    moves = history.lines
     return Statement(
         kind="loan", account_id=loan.id, account_ref=loan.external_id or f"L{loan.id:08d}", client_id=loan.client_id,
         holder=loan.holder, product=loan.product, currency=loan.currency, digits=loan.digits, period_from=since,
