@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from cob_fixtures import close_day, ok, snapshot
+from cob_fixtures import close_day, gl, ok, snapshot
 from conftest import Api
 from sqlalchemy import text
 
@@ -75,6 +75,12 @@ def test_the_month_end_close_posts_interest_then_charges_the_fee_except_to_a_dor
     assert after[idle_charged] == (Decimal("496.55"), "dormant")
     assert fees(runtime, api) == [(used, date(2024, 1, 31), Decimal("5.00")),
                                   (idle_charged, date(2024, 1, 31), Decimal("5.00"))]
+    # the journal (cash accounting): interest 3.22 + 1.55 + 1.55 = 6.32 an expense, fees 5.00 x 2 = 10.00 income;
+    # deposits 1,000 + 100 + 500 + 500 = 2,100 in cash; the savings control holds the sum of the balances
+    assert gl(runtime, api.tenant, "5100") == Decimal("6.32")
+    assert gl(runtime, api.tenant, "4500") == Decimal("-10.00")
+    assert gl(runtime, api.tenant, "1110") == Decimal("2100.00")
+    assert -gl(runtime, api.tenant, "2100") == sum(balance for balance, _ in after.values()) == Decimal("2096.32")
     detail = ok(api.get(f"/api/v1/savings-accounts/{used}"))
     assert detail["accrued_interest_as_of"] == "2024-02-01"
     # posted through Jan 31; Feb 1's day on 1,098.22 at 0.01 % is 0.109822 -> 0.11 accrued and not posted yet
