@@ -31,6 +31,7 @@ from akiba.loans.cumulative import (
     settle_last_principal,
 )
 from akiba.loans.dates import DueDateAdjuster, PeriodDates, repayment_periods
+from akiba.loans.progressive_recalculation import recalculate_progressive_rows
 from akiba.loans.rates import annuity_payment, annuity_rate, periodic_rate
 from akiba.loans.terms import Installment, Schedule, ScheduleRequest, Transaction
 
@@ -200,12 +201,13 @@ def recalculated_preview(
     req: ScheduleRequest, transactions: list[Transaction], adjust_due_date: DueDateAdjuster | None = None
 ) -> Schedule:
     """The schedule a loan with interest recalculation shows at the business date, with what was paid of it."""
-    from akiba.loans.schedule import down_payment_rows, generate_schedule, replay
+    from akiba.loans.schedule import down_payment_rows, replay
 
-    if req.schedule_type != "cumulative":
-        # Progressive recalculation follows other rules; the disbursement schedule is the honest fallback.
-        return replay(generate_schedule(req, adjust_due_date), transactions, req.transaction_processing_strategy)
     prior, balance = down_payment_rows(req)
-    periods = repayment_periods(req, adjust_due_date)
-    rows = prior + recalculate_rows(req, balance, periods, transactions, prior)
+    if req.schedule_type == "progressive":
+        down_payment = prior[0].principal if prior else ZERO
+        rows = prior + recalculate_progressive_rows(req, balance, down_payment, transactions, adjust_due_date)
+    else:
+        periods = repayment_periods(req, adjust_due_date)
+        rows = prior + recalculate_rows(req, balance, periods, transactions, prior)
     return replay(Schedule(req.currency, req.digits, tuple(rows)), transactions, req.transaction_processing_strategy)
