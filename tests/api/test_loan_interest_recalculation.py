@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from conftest import Api
 from loan_factories import (
-    MONTHLY,
     active_loan,
     balances,
     make_client,
@@ -192,14 +191,6 @@ def test_reduce_number_of_installments(api: Api, runtime: Runtime, tenant: Tenan
                                 interest_recalculation=strategy, number_of_repayments=6)
     assert len(view["schedule"]["periods"]) < 6  # the loan ends sooner
     _assert_books_hold_what_was_paid(api, view)
-
-
-def test_accrual_accounting_with_recalculation_is_refused(api: Api) -> None:
-    body = {**MONTHLY, **TERMS, "accounting_rule": "accrual_periodic"}
-    response = api.post("/api/v1/loan-products", body)
-    assert response.status_code == 422, response.text
-    assert "interest_recalculation" in response.text
-    assert ok(api.get("/api/v1/loan-products"))["items"] == []  # nothing was created
 
 
 VARIANTS = [

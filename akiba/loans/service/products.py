@@ -57,14 +57,6 @@ def check_schedule_settings(p: LoanProduct) -> None:
                             "expected_disbursement_date": _VALIDATION_DAY.isoformat()})
 
 
-def check_recalculation_accounting(p: LoanProduct) -> None:
-    """Interest recalculation rebuilds a loan's installments at every payment, which close of business's accrual
-    of scheduled interest does not follow yet: such products are accounted for in cash (or not at all)."""
-    if p.accounting_rule == "accrual_periodic" and p.schedule_settings.get("interest_recalculation") is not None:
-        raise invalid("interest_recalculation",
-                      "is not supported with accounting_rule accrual_periodic; use cash or none")
-
-
 def _resolve_mappings(s: Session, given: dict[str, int | str]) -> dict[str, int]:
     resolved: dict[str, int] = {}
     for movement, account in given.items():
@@ -147,7 +139,6 @@ def create_product(s: Session, _: Principal, data: ProductCreate, __: int | None
     )
     _check_limits(product)
     check_schedule_settings(product)
-    check_recalculation_accounting(product)
     s.add(product)
     s.flush()
     s.add_all(LoanProductCharge(product_id=product.id, **c.model_dump()) for c in data.charges)
