@@ -103,7 +103,8 @@ class ProgressiveModel:
         """The model at disbursement: the EMIs of the plain progressive schedule (its last one absorbs rounding)."""
         plain = generate_progressive(req, principal, dates)
         periods = []
-        for index, (row, period) in enumerate(zip(plain, dates, strict=True)):
+        # A plain schedule that pays off early has fewer rows than periods; the periods after it do not exist.
+        for index, (row, period) in enumerate(zip(plain, dates[: len(plain)], strict=True)):
             rate_start = first_period_start(req, period.due_date) if index == 0 else period.from_date
             emi = row.principal + row.interest
             periods.append(ModelPeriod(index + 1, rate_start, period.from_date, period.due_date, emi, emi))
