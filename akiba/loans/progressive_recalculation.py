@@ -97,6 +97,9 @@ class ProgressiveModel:
     req: ScheduleRequest
     principal: Decimal
     periods: list[ModelPeriod]
+    # Rate factors depend on the dates only, so copies share them; the dues are kept from the last settlement.
+    factors: dict[tuple[int, date], Decimal] = field(default_factory=dict, repr=False)
+    settled: list[PeriodDues] | None = field(default=None, repr=False)
 
     @classmethod
     def disbursed(cls, req: ScheduleRequest, principal: Decimal, dates: list[PeriodDates]) -> ProgressiveModel:
@@ -111,8 +114,8 @@ class ProgressiveModel:
         return cls(req, principal, periods)
 
     def copy(self) -> ProgressiveModel:
-        return ProgressiveModel(self.req, self.principal, [replace(p, corrections=list(p.corrections))
-                                                           for p in self.periods])
+        periods = [replace(p, corrections=list(p.corrections)) for p in self.periods]
+        return ProgressiveModel(self.req, self.principal, periods, self.factors)
 
     def period(self, number: int) -> ModelPeriod:
         return self.periods[number - 1]
@@ -169,6 +172,12 @@ class ProgressiveModel:
         return ctx.multiply(per_day, Decimal((stop - start).days))
 
     def _factor_till_due(self, period: ModelPeriod, start: date) -> Decimal:
+        key = (period.number, start)
+        if key not in self.factors:
+            self.factors[key] = self._rate_factor_till_due(period, start)
+        return self.factors[key]
+
+    def _rate_factor_till_due(self, period: ModelPeriod, start: date) -> Decimal:
         req = self.req
         if start == period.from_date or req.days_in_year != "actual" or period.due_date.year == period.rate_start.year:
             return rate_factor(req, period.rate_start, period.due_date, start)
@@ -181,6 +190,12 @@ class ProgressiveModel:
 
     def settle_last_emi(self, till: date | None = None) -> list[PeriodDues]:
         """Let the last unpaid period's EMI absorb whatever makes the due principal differ from the principal."""
+        dues = self._settle(till)
+        if till is None:
+            self.settled = dues
+        return dues
+
+    def _settle(self, till: date | None) -> list[PeriodDues]:
         dues = self.dues(till)
         for _ in range(_SETTLE_ROUNDS):
             last = next((p for p in reversed(self.periods) if not p.fully_paid), None)
@@ -201,6 +216,10 @@ class ProgressiveModel:
 
     def due_on(self, number: int, on: date) -> PeriodDues:
         """The period's dues for a payment on `on`: interest only as accrued until then (Fineract getDueAmounts)."""
+        last_unpaid = next((p.number for p in reversed(self.periods) if not p.fully_paid), None)
+        if self.period(number).due_date <= on and number != last_unpaid:
+            # Interest stopping on `on` changes only later periods, and only the last unpaid one's EMI.
+            return (self.settled or self.settle_last_emi())[number - 1]
         copy = self.copy()
         dues = copy.settle_last_emi(on)
         period = copy.period(number)
@@ -214,6 +233,8 @@ class ProgressiveModel:
         return dues[number - 1]
 
     def pay_interest(self, number: int, on: date, amount: Decimal) -> None:
+        """Interest paid on the period. Its date is kept in the signature, as Fineract's payInterest has it, so that
+        callers name every payment alike; paying interest moves no balance, so nothing here depends on it."""
         self.period(number).paid_interest += amount
         self.settle_last_emi()
 
