@@ -137,7 +137,7 @@ COMMANDS = {
     "repayments": "loans:repay", "prepay": "loans:prepay", "waive-interest": "loans:waive-interest",
     "charges": "loans:add-charge", "waive-charge": "loans:waive-charge", "write-off": "loans:writeoff",
     "refund": "loans:refund", "assign-officer": "loans:assign-officer", "charge-off": "loans:charge-off",
-    "reschedule": "loans:reschedule",
+    "reschedule": "loans:reschedule", "reschedule/undo": "loans:reschedule-undo",
 }
 for _name, _payload, _permission, _status in (
     ("approve", Approve, "loans:approve", 200),
@@ -156,6 +156,7 @@ for _name, _payload, _permission, _status in (
     ("assign-officer", AssignOfficer, "loans:update", 200),
     ("charge-off", ChargeOff, "loans:charge-off", 201),
     ("reschedule", Reschedule, "loans:reschedule", 200),
+    ("reschedule/undo", Note, "loans:reschedule-undo", 200),
 ):
     _lifecycle(_name, _payload, _permission, _status)
 

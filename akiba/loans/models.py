@@ -251,3 +251,24 @@ class LoanOfficerAssignment(TenantBase):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     from_date: Mapped[date] = mapped_column(Date)
     to_date: Mapped[date | None] = mapped_column(Date)
+
+
+class LoanReschedule(TenantBase):
+    """A reschedule of a loan (t0016): the terms from its first rescheduled installment on, and what the loan had
+    before (rate, number of repayments, the installments replaced, its charges' installments, its live
+    transactions), so the latest one can be undone exactly; the accrual true-up entry it posted is reversed then."""
+
+    __tablename__ = "loan_reschedules"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("loan_transactions.id"), unique=True)
+    first_n: Mapped[int] = mapped_column(Integer)
+    start: Mapped[date] = mapped_column(Date)  # where the first rescheduled period starts
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    before: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    accrual_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    accrual_adjustment: Mapped[Decimal] = mapped_column(MONEY, default=ZERO)
+    undone_on: Mapped[date | None] = mapped_column(Date)
+    undone_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -236,11 +236,3 @@ def test_a_penalty_and_an_interest_waiver_ride_on_the_recalculated_installments(
     assert gl["4300"] == Decimal("-5.00")  # cash accounting: the penalty is income when paid
     assert gl.get(INTEREST_INCOME) == -Decimal(txn["interest"])
     assert gl[PORTFOLIO] == Decimal("1000.00") - Decimal(txn["principal"])
-
-
-def test_a_recalculating_loan_is_not_rescheduled(api: Api, runtime: Runtime, tenant: TenantInfo) -> None:
-    loan_id = _loan(api, runtime, tenant)
-    response = api.post(f"/api/v1/loans/{loan_id}/reschedule", {"from_date": "2024-03-01", "extra_terms": 2})
-    assert response.status_code == 409, response.text
-    assert response.json()["type"].endswith("loan-recalculates-interest")
-    assert len(ok(api.get(f"/api/v1/loans/{loan_id}"))["schedule"]["periods"]) == 3  # nothing changed

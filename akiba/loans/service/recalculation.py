@@ -49,11 +49,15 @@ def recalculated_schedule(s: Session, loan: Loan, txns: list[LoanTransaction], a
     With no payment the preview answers the schedule as disbursed, so this does too (a reversal of the only
     repayment brings the disbursement schedule back)."""
     from akiba.loans.service.common import due_date_adjuster, schedule_request
+    from akiba.loans.service.reschedule import rescheduled_schedule
 
     assert loan.disbursed_on is not None and loan.disbursed_principal is not None
     req = replace(schedule_request(loan, loan.disbursed_principal, loan.disbursed_on), as_of=as_of)
     adjust = due_date_adjuster(s, loan.office_id)
     transactions = engine_transactions(txns)
+    rescheduled = rescheduled_schedule(s, loan, req, transactions, adjust)  # its terms from each reschedule on
+    if rescheduled is not None:
+        return rescheduled
     if not transactions:
         return generate_schedule(req, adjust)
     return recalculated_preview(req, transactions, adjust)
