@@ -12,8 +12,10 @@ balance corrections (principal paid, dated). From these it derives every period'
 - due principal is EMI − due interest (at least the principal paid); the next period opens on the balance the
   corrections and the due principal leave. Overdue principal earns nothing: a late payment corrects the balance
   at the period's due date, where the schedule had already taken the principal off;
-- the EMIs stay; the last unpaid period absorbs the difference (Fineract's "adjust last unpaid period"), so that
-  the due principal still sums to the principal.
+- the EMIs stay; the last unpaid period absorbs the difference, so that the due principal still sums to the
+  principal. This is Fineract's ADJUST_LAST_UNPAID_PERIOD, the reschedule strategy of its progressive products; the
+  request's `reschedule_strategy` (whose choices are the cumulative schedule's) is not read here: principal paid
+  ahead on later periods leaves them fully paid, so the loan ends sooner, and a lower balance lowers the interest.
 
 A repayment on date D is spread over the periods oldest first, each in the strategy's component order: a period
 already due pays what it owes; the period running on D pays the interest accrued until D and the rest of its EMI
