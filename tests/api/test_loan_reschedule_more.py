@@ -351,3 +351,36 @@ def test_a_progressive_recalculating_loan_is_not_rescheduled(
     response = api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-03-01", "extra_terms": 2})
     _refused(response, 409, "loan-recalculates-interest")
     assert len(_loan(api, loan["id"])["schedule"]["periods"]) == 6  # nothing changed
+
+
+def test_accrual_recalculating_reschedule_trues_up_and_its_undo_reverses_it(
+        api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
+    set_business_date(runtime, tenant, date(2024, 1, 1))
+    product = make_product(api, name="Accruing", short_name="ACC", accounting_rule="accrual_periodic",
+                           **RECALCULATING)
+    loan_id = active_loan(api, setup["client"], product["id"])["id"]
+    _on(runtime, tenant, "2024-01-11")
+    with runtime.session(tenant) as s:  # close of business through 2024-01-10
+        assert ensure_closed(s, loan_id) is True
+        commit(s)
+    # January at 12%: 1000 x 12% x 31/365 = 10.19, of which 10 of 31 days accrued: 3.287 -> 3.29.
+    books = balances(api)
+    assert (books["1220"], books["4100"]) == (Decimal("3.29"), Decimal("-3.29"))
+    original = _loan(api, loan_id)
+
+    view = ok(api.post(f"/api/v1/loans/{loan_id}/reschedule", {"from_date": "2024-01-01", "new_interest_rate": "6"}))
+    # January at 6%: 1000 x 6% x 31/365 = 5.0959 -> 5.10, 10 of 31 days earned: 1.645 -> 1.65; 1.64 leaves income.
+    assert view["schedule"]["periods"][0]["interest"] == "5.10"
+    gl = balances(api)
+    assert (gl["1220"], gl["4100"]) == (Decimal("1.65"), Decimal("-1.65"))
+
+    undone = _undo(api, loan_id)
+    assert _due(undone) == _due(original)
+    assert balances(api) == books
+    # Close of business goes on accruing at 12%: through 2024-01-20, 10.19 x 20/31 = 6.574 -> 6.57.
+    _on(runtime, tenant, "2024-01-21")
+    with runtime.session(tenant) as s:
+        assert ensure_closed(s, loan_id) is True
+        commit(s)
+    gl = balances(api)
+    assert (gl["1220"], gl["4100"]) == (Decimal("6.57"), Decimal("-6.57"))
