@@ -163,6 +163,19 @@ def _describe(data: Reschedule, loan: Loan, old: list[LoanInstallment], req: Sch
             + (f"; {data.note}" if data.note else ""))[:500]
 
 
+# What an undo puts back of each installment a reschedule replaced (nothing was paid or waived of them).
+_SNAPSHOT_COLUMNS = ("n", "from_date", "due_date", "down_payment", "principal", "interest", "outstanding_after",
+                     "scheduled_fees", "fees", "penalties")
+_DATE_COLUMNS = ("from_date", "due_date")
+_MONEY_COLUMNS = ("principal", "interest", "outstanding_after", "scheduled_fees", "fees", "penalties")
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
 def _snapshot(s: Session, loan: Loan, changed: list[LoanInstallment]) -> dict[str, Any]:
     """What an undo needs to put the loan back: its terms, the installments replaced, where its charges sit, and
     its live transactions (one reversed later means the loan changed since)."""
@@ -173,16 +186,6 @@ def _snapshot(s: Session, loan: Loan, changed: list[LoanInstallment]) -> dict[st
     return {"annual_interest_rate": str(loan.annual_interest_rate), "number_of_repayments": loan.number_of_repayments,
             "installments": [{c: _json(getattr(row, c)) for c in _SNAPSHOT_COLUMNS} for row in changed],
             "charges": {str(charge_id): n for charge_id, n in charges}, "transactions": sorted(live)}
-
-
-_SNAPSHOT_COLUMNS = ("n", "from_date", "due_date", "down_payment", "principal", "interest", "outstanding_after",
-                     "scheduled_fees", "fees", "penalties")
-_DATE_COLUMNS = ("from_date", "due_date")
-_MONEY_COLUMNS = ("principal", "interest", "outstanding_after", "scheduled_fees", "fees", "penalties")
-
-
-def _json(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
 
 
 def _changes(req: ScheduleRequest) -> dict[str, Any]:
@@ -247,6 +250,7 @@ def reschedule(s: Session, who: Principal, data: Reschedule, loan_id: int | None
                           note=_describe(data, loan, changed, req), created_by=who.user_id)
     s.add(txn)
     s.flush()
+    # Flushed before a rebuild: a recalculating loan's rebuild reads the reschedule's terms from it.
     record = LoanReschedule(loan_id=loan.id, transaction_id=txn.id, first_n=changed[0].n, start=start,
                             changes=_changes(req), before=before)
     s.add(record)
