@@ -48,11 +48,15 @@ STANDARD_CHART: tuple[ChartAccount, ...] = (
     ChartAccount("4200", "Fee income on loans", "income", "detail", "4000"),
     ChartAccount("4300", "Penalty income", "income", "detail", "4000"),
     ChartAccount("4400", "Recoveries of loans written off", "income", "detail", "4000"),
+    ChartAccount("4410", "Income from charge-off interest", "income", "detail", "4000"),
+    ChartAccount("4420", "Income from charge-off fees", "income", "detail", "4000"),
+    ChartAccount("4430", "Income from charge-off penalties", "income", "detail", "4000"),
     ChartAccount("4500", "Fee income on savings", "income", "detail", "4000"),
     ChartAccount("4600", "Interest income on savings overdrafts", "income", "detail", "4000"),
     ChartAccount("5000", "Expenses", "expense", "header", None),
     ChartAccount("5100", "Interest on savings", "expense", "detail", "5000"),
     ChartAccount("5200", "Losses written off", "expense", "detail", "5000"),
+    ChartAccount("5210", "Charge-off fraud expense", "expense", "detail", "5000"),
     ChartAccount("5300", "Operating expenses", "expense", "detail", "5000"),
 )
 
@@ -83,9 +87,16 @@ RULE_MOVEMENTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-# Movements a product may map but need not (products made before them have no mapping): a loan's charge-off
-# expense is the losses account (losses_written_off) unless mapped apart.
-OPTIONAL_MOVEMENTS: dict[str, tuple[str, ...]] = {"loan": ("charge_off_expense",), "savings": ()}
+# Movements a product may map but need not (products made before them have no mapping), as Fineract's charge-off
+# accounts: a loan's charge-off expense is the losses account (losses_written_off) unless mapped apart, the fraud
+# charge-off expense the charge-off expense; what a charged-off loan pays (or had booked) of interest, fees and
+# penalties is income from charge-off interest, fees and penalties, else the ordinary income accounts. The
+# standard chart has accounts for them (4410, 4420, 4430, 5210) to map.
+OPTIONAL_MOVEMENTS: dict[str, tuple[str, ...]] = {
+    "loan": ("charge_off_expense", "charge_off_fraud_expense", "income_from_charge_off_interest",
+             "income_from_charge_off_fees", "income_from_charge_off_penalty"),
+    "savings": (),
+}
 
 # Every movement a product may map (the accrual rule's list is the widest).
 MOVEMENTS: dict[str, frozenset[str]] = {

@@ -55,6 +55,7 @@ WITH inst AS (
    GROUP BY i.loan_id
 )
 SELECT l.id, l.product_id, l.office_id, l.currency, l.digits, s.bucket AS previous_bucket,
+       l.charge_off_transaction_id IS NOT NULL AS charged_off,
        COALESCE(s.non_accrual, false) AS was_non_accrual, COALESCE(s.accrued_interest, 0) AS accrued,
        inst.oldest, COALESCE(inst.overdue, 0) AS overdue,
        COALESCE(inst.earned, 0) AS earned
@@ -231,7 +232,8 @@ def close_loans(s: Session, ids: Sequence[int], day: date) -> dict[int, str]:
             bucket = bucket_for(days, product.delinquency_buckets or [])
             non_accrual = is_non_accrual(days, product.non_accrual_after_days)
             accrued = Decimal(loan.accrued)
-            if product.accounting_rule == "accrual_periodic" and not non_accrual:
+            # A charged-off loan's receivable was emptied: it accrues nothing until the charge-off is undone.
+            if product.accounting_rule == "accrual_periodic" and not non_accrual and not loan.charged_off:
                 # `accrued` counts interest settled before it was accrued (akiba.loans booked it as income then)
                 target = max(quantize(Decimal(loan.earned), int(loan.digits), ROUND_HALF_EVEN), accrued)
                 if target != accrued:

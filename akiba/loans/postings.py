@@ -11,8 +11,13 @@ credits income only for interest not accrued yet, so nothing is income twice: `A
 interest a transaction settles was accrued. Fees stay income when paid (close of business accrues none).
 Waivers and write-offs of booked amounts take them back out of income or into losses.
 
-A charge-off (cash accounting) moves the principal from the portfolio to the charge-off expense and leaves the
-loan collectable: later repayments credit the principal they settle to recovery income. Standard library only.
+A charge-off moves the principal from the portfolio to the charge-off expense (the fraud charge-off expense when
+the loan is charged off for fraud) and leaves the loan collectable. Under accrual accounting it also empties the
+receivables, as Fineract does: the accrued interest and the penalties booked are debited to the income from
+charge-off interest and penalties (fees are never booked before they are paid). Everything a charged-off loan
+pays afterwards is income: its principal is recovery income, its interest, fees and penalties income from
+charge-off interest, fees and penalties (each falls back to the ordinary income account when the product maps
+none). Standard library only.
 """
 
 from __future__ import annotations
@@ -71,29 +76,54 @@ def repayment(mapping: dict[str, int], paid: Amounts, written_off: bool = False)
                   ("overpayment", "credit", paid.overpayment))
 
 
-def charge_off_expense(mapping: dict[str, int]) -> int:
-    """The charge-off expense account: its own mapping, else the losses account (products mapped before it)."""
-    return mapping.get("charge_off_expense", mapping["losses_written_off"])
+def charge_off_expense(mapping: dict[str, int], fraud: bool = False) -> int:
+    """The charge-off expense account: its own mapping, else the losses account (products mapped before it); for
+    a fraud, the fraud charge-off expense, else the charge-off expense."""
+    expense = mapping.get("charge_off_expense", mapping["losses_written_off"])
+    return mapping.get("charge_off_fraud_expense", expense) if fraud else expense
 
 
-def charge_off(mapping: dict[str, int], charged: Amounts) -> list[Line]:
+# The income accounts of a charged-off loan and the ordinary account each falls back to when the product maps none.
+_CHARGE_OFF_INCOME = {"income_from_charge_off_interest": "interest_income",
+                      "income_from_charge_off_fees": "fee_income",
+                      "income_from_charge_off_penalty": "penalty_income"}
+
+
+def _charged_off(mapping: dict[str, int], fraud: bool = False) -> dict[str, int]:
+    """The mapping with every charge-off account resolved (its own, or the account it falls back to)."""
+    return {**mapping, **{m: mapping.get(m, mapping[fallback]) for m, fallback in _CHARGE_OFF_INCOME.items()},
+            "charge_off_expense": charge_off_expense(mapping, fraud)}
+
+
+def charge_off(mapping: dict[str, int], charged: Amounts, fraud: bool = False) -> list[Line]:
     """The principal leaves the portfolio for the charge-off expense; under cash accounting interest and charges
     were never booked, so there is nothing else to move. The loan stays collectable."""
-    if charged.principal == ZERO:
-        return []
-    return [Line(charge_off_expense(mapping), "debit", charged.principal),
-            Line(mapping["loan_portfolio"], "credit", charged.principal)]
+    return _lines(_charged_off(mapping, fraud), ("charge_off_expense", "debit", charged.principal),
+                  ("loan_portfolio", "credit", charged.principal))
+
+
+def accrual_charge_off(mapping: dict[str, int], charged: Amounts, accrued: Accrued, fraud: bool = False
+                       ) -> list[Line]:
+    """The principal leaves the portfolio for the charge-off expense, and what the receivables hold (the interest
+    accrued and not paid, every penalty charged and not paid) leaves them for the charge-off income accounts."""
+    return _lines(_charged_off(mapping, fraud),
+                  ("charge_off_expense", "debit", charged.principal),
+                  ("loan_portfolio", "credit", charged.principal),
+                  ("income_from_charge_off_interest", "debit", accrued.interest),
+                  ("interest_receivable", "credit", accrued.interest),
+                  ("income_from_charge_off_penalty", "debit", charged.penalties),
+                  ("penalty_receivable", "credit", charged.penalties))
 
 
 def recovery_repayment(mapping: dict[str, int], paid: Amounts) -> list[Line]:
     """A repayment after a charge-off: the principal is no longer in the portfolio, so it is recovered (income);
-    interest and charges are income as on any cash repayment."""
-    return _lines(mapping,
+    interest and charges are income from the charge-off (no receivable holds them any more, whatever the rule)."""
+    return _lines(_charged_off(mapping),
                   ("fund_source", "debit", paid.total),
                   ("income_from_recovery", "credit", paid.principal),
-                  ("interest_income", "credit", paid.interest),
-                  ("fee_income", "credit", paid.fees),
-                  ("penalty_income", "credit", paid.penalties),
+                  ("income_from_charge_off_interest", "credit", paid.interest),
+                  ("income_from_charge_off_fees", "credit", paid.fees),
+                  ("income_from_charge_off_penalty", "credit", paid.penalties),
                   ("overpayment", "credit", paid.overpayment))
 
 
@@ -160,12 +190,16 @@ def interest_accrual(mapping: dict[str, int], amount: Decimal) -> list[Line]:
 
 
 def legs_for(kind: str, mapping: dict[str, int], amounts: Amounts, accrued: Accrued | None = None,
-             recovery: bool = False) -> list[Line]:
+             recovery: bool = False, fraud: bool = False) -> list[Line]:
     """The legs of a loan transaction by type under cash accounting, or under accrual accounting when `accrued`
-    is given; `recovery`: a repayment made after the loan's charge-off (cash accounting only); types that book
-    nothing answer []."""
+    is given; `recovery`: a transaction after the loan's charge-off (a repayment recovers, a waiver forgives what
+    the books no longer hold); `fraud`: a charge-off for fraud; types that book nothing answer []."""
+    if recovery and kind in ("waive_interest", "waive_charge"):
+        return []
     if accrued is not None:
-        if kind in ("repayment", "prepayment"):
+        if kind == "charge_off":
+            return accrual_charge_off(mapping, amounts, accrued, fraud)
+        if kind in ("repayment", "prepayment") and not recovery:
             return accrual_repayment(mapping, amounts, accrued)
         if kind in ("waive_interest", "waive_charge"):
             return accrual_waiver(mapping, amounts, accrued)
@@ -174,7 +208,7 @@ def legs_for(kind: str, mapping: dict[str, int], amounts: Amounts, accrued: Accr
     if kind in ("repayment", "prepayment"):
         return recovery_repayment(mapping, amounts) if recovery else repayment(mapping, amounts)
     if kind == "charge_off":
-        return charge_off(mapping, amounts)
+        return charge_off(mapping, amounts, fraud)
     if kind == "write_off":
         return write_off(mapping, amounts)
     if kind == "refund":

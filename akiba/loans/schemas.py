@@ -261,8 +261,11 @@ class AssignOfficer(Strict):
 
 
 class ChargeOff(Strict):
+    """`reason_code` "fraud" charges the principal off to the product's fraud charge-off expense."""
+
     transaction_date: date
     reason: str | None = Field(default=None, max_length=500)
+    reason_code: str | None = Field(default=None, min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
 
 
 class Reschedule(Strict):

@@ -245,7 +245,7 @@ def test_reschedule_can_wait_for_a_checker(api: Api, setup: dict[str, Any]) -> N
     assert len(periods) == 24 and _sum(periods, "principal") == Decimal("1000.00")
 
 
-def test_accrual_reschedule_trues_up_the_running_period_and_charge_off_is_refused(
+def test_accrual_reschedule_trues_up_the_running_period_and_charge_off_empties_it(
         api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
     product = make_product(api, name="Accrual", short_name="ACR", accounting_rule="accrual_periodic")
     loan = active_loan(api, setup["client"], product["id"])
@@ -264,8 +264,10 @@ def test_accrual_reschedule_trues_up_the_running_period_and_charge_off_is_refuse
     assert _sum(view["schedule"]["periods"], "principal") == Decimal("1000.00")
     gl = balances(api)
     assert (gl["1220"], gl["4100"]) == (Decimal("1.61"), Decimal("-1.61"))
-    _refused(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-01-11"}), 409,
-             type_="charge-off-not-supported")
+    # Charge-off (no charge-off accounts mapped): the 1.61 receivable goes back out of interest income.
+    ok(api.post(f"/api/v1/loans/{loan['id']}/charge-off", {"transaction_date": "2024-01-11"}), 201)
+    gl = balances(api)
+    assert (gl.get("1220", ZERO), gl.get("4100", ZERO), gl["5200"]) == (ZERO, ZERO, Decimal("1000.00"))
 
 
 def test_statement_keeps_a_charged_off_principal_owed(api: Api, setup: dict[str, Any]) -> None:

@@ -350,6 +350,7 @@ def reverse_transaction(s: Session, who: Principal, data: ReverseTransaction, lo
     txn = _reverse(s, loan, books, data.transaction_id, today)
     if txn.type == "charge_off":  # it changed no installment: nothing to replay
         loan.charged_off_on = loan.charge_off_transaction_id = None
+        books.book_penalties_charged_off(s, loan, txn)
     else:
         _replay_after(s, loan, books, txn.transaction_date, f"reversal of transaction {txn.id}")
     emit(s, "loan.transaction_reversed", "loan", loan.id, {"transaction_id": txn.id})

@@ -30,6 +30,7 @@ PENALTY_SOURCE = "cob_penalty"
 # Every installment of the loans overdue past a penalty's grace days on :as_of and not charged that penalty yet.
 _CANDIDATES = text("""
 SELECT i.loan_id, i.n, l.office_id, l.currency, l.digits, l.product_id, l.last_event_date, p.accounting_rule,
+       l.charge_off_transaction_id IS NOT NULL AS charged_off,
        c.id AS charge_id, c.name, c.calculation, c.amount AS rate, i.due_date + c.grace_days + 1 AS penalty_day,
        i.principal - i.paid_principal + i.interest - i.waived_interest - i.paid_interest AS overdue
   FROM loans l
@@ -100,11 +101,12 @@ def apply_overdue_penalties_bulk(s: Session, loan_ids: Sequence[int], as_of: dat
 
 
 def _post_accruals(s: Session, loans: dict[int, Any], inserted: Sequence[Any], as_of: date) -> None:
-    """Accrual products book the penalties as income now: one entry per office, currency and product."""
+    """Accrual products book the penalties as income now: one entry per office, currency and product (not for a
+    charged-off loan: its receivables are emptied; its penalties are income when paid)."""
     totals: dict[tuple[int, str, int], Decimal] = defaultdict(lambda: ZERO)
     for loan_id, amount in inserted:
         loan = loans[loan_id]
-        if loan.accounting_rule == "accrual_periodic":
+        if loan.accounting_rule == "accrual_periodic" and not loan.charged_off:
             totals[(loan.office_id, loan.currency, loan.product_id)] += Decimal(amount)
     mappings: dict[int, dict[str, int]] = {}
     for (office_id, currency, product_id), amount in sorted(totals.items()):

@@ -73,12 +73,18 @@ class Books:
     closed_for: date | None = None
     today: date | None = None
     _saved: Decimal = ZERO
-    charge_off_id: int | None = None  # repayments after this transaction post to recovery
+    charge_off_id: int | None = None  # transactions after this one post as a charged-off loan's (recovery)
 
     def recovers(self, txn: LoanTransaction) -> bool:
-        """Whether the transaction is a repayment made after the loan's charge-off."""
-        return (self.charge_off_id is not None and txn.type in ("repayment", "prepayment")
-                and txn.id > self.charge_off_id)
+        """Whether the transaction came after the loan's charge-off: it finds the receivables emptied."""
+        if self.charge_off_id is None or txn.type == "charge_off":
+            return False
+        return txn.id is None or txn.id > self.charge_off_id  # one not stored yet is the newest
+
+    @property
+    def charged_off(self) -> bool:
+        """A charged-off loan accrues nothing: what it pays of interest and charges is income when paid."""
+        return self.charge_off_id is not None
 
     @property
     def accrual(self) -> bool:
@@ -99,30 +105,34 @@ class Books:
     def _accrued_part(self, txn: LoanTransaction) -> postings.Accrued:
         """Of the interest the transaction settles, what the receivable holds: paid interest first."""
         receivable = self.receivable
+        if txn.type == "charge_off":  # it moves the whole receivable out of the books
+            return postings.Accrued(min(txn.interest, receivable))
         if txn.type in ("repayment", "prepayment"):
             paid = min(txn.interest, receivable)
             return postings.Accrued(paid, min(txn.interest_waived, receivable - paid))
         return postings.Accrued(min(interest_settled(txn), receivable))
 
-    def post_transaction(self, s: Session, txn: LoanTransaction) -> None:
-        self.post_prepared(s, txn, self.prepare(txn))
+    def post_transaction(self, s: Session, txn: LoanTransaction, fraud: bool = False) -> None:
+        self.post_prepared(s, txn, self.prepare(txn), fraud)
 
     def prepare(self, txn: LoanTransaction) -> postings.Accrued | None:
         """Accrual accounting: how much of the transaction's interest the receivable holds (stored on it)."""
         if not self.accrual or txn.type not in POSTING_TYPES or txn.type == "disbursement":
             return None
-        accrued = self._accrued_part(txn)
+        # After a charge-off no receivable holds anything of the loan: all it settles is income when settled.
+        accrued = postings.Accrued() if self.recovers(txn) else self._accrued_part(txn)
         txn.interest_accrued = accrued.interest + accrued.forgiven
         self._settle(interest_settled(txn), txn.interest_accrued)
         return accrued
 
-    def post_prepared(self, s: Session, txn: LoanTransaction, accrued: postings.Accrued | None) -> None:
+    def post_prepared(self, s: Session, txn: LoanTransaction, accrued: postings.Accrued | None,
+                      fraud: bool = False) -> None:
         if self.rule == "none" or txn.type not in POSTING_TYPES or txn.type == "disbursement":
             return
         amounts = postings.Amounts(txn.principal, txn.interest, txn.fees, txn.penalties, txn.overpayment)
         if txn.type == "refund":
             amounts = postings.Amounts(principal=txn.amount)
-        self.post(s, txn, postings.legs_for(txn.type, self.mapping(s), amounts, accrued, self.recovers(txn)))
+        self.post(s, txn, postings.legs_for(txn.type, self.mapping(s), amounts, accrued, self.recovers(txn), fraud))
         self.save(s)
 
     def unpost(self, s: Session, txn: LoanTransaction, reason: str) -> None:
@@ -140,8 +150,9 @@ class Books:
         self.recognised += settled - from_receivable
 
     def accrue_penalty(self, s: Session, charge: LoanCharge) -> None:
-        """Accrual accounting books a penalty as income when it is charged (its receivable clears when paid)."""
-        if not self.accrual or not charge.penalty or charge.amount == 0:
+        """Accrual accounting books a penalty as income when it is charged (its receivable clears when paid); a
+        charged-off loan's penalties are income when paid, or booked when its charge-off is undone."""
+        if not self.accrual or not charge.penalty or charge.amount == 0 or self.charged_off:
             return
         lines = postings.penalty_accrual(self.mapping(s), charge.amount)
         post_entry(s, office_id=self.office_id, currency=self.currency, transaction_date=charge.charged_on,
@@ -149,10 +160,23 @@ class Books:
                    legs=[Leg(ln.gl_account_id, ln.side, ln.amount) for ln in lines],
                    description=f"Loan {charge.loan_id} penalty {charge.name}", created_by=self.created_by)
 
+    def book_penalties_charged_off(self, s: Session, loan: Loan, charge_off: LoanTransaction) -> None:
+        """Undoing a charge-off (its latest transaction, so nothing was paid or waived since): the penalties
+        charged meanwhile, which nothing booked, go onto the books as they would have when charged."""
+        unbooked = loan.penalties_outstanding - charge_off.penalties
+        if not self.accrual or unbooked <= 0:
+            return
+        lines = postings.penalty_accrual(self.mapping(s), unbooked)
+        post_entry(s, office_id=self.office_id, currency=self.currency, transaction_date=self.today or date.today(),
+                   source=ACCRUAL_SOURCE, source_id=loan.id,
+                   legs=[Leg(ln.gl_account_id, ln.side, ln.amount) for ln in lines],
+                   description=f"Loan {loan.id} penalties charged while charged off", created_by=self.created_by)
+
     def true_up(self, s: Session, loan: Loan, rows: list[LoanInstallment]) -> None:
         """After a replay: accrued interest is what close of business earned through its last closed day, or
-        what was settled if more; the difference (a reversal brings back interest earned) is posted here."""
-        if not self.accrual:
+        what was settled if more; the difference (a reversal brings back interest earned) is posted here. A
+        charged-off loan accrues nothing (close of business catches up if the charge-off is undone)."""
+        if not self.accrual or self.charged_off:
             return
         from akiba.cob.steps import accrued_through
 
