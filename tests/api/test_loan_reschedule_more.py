@@ -213,6 +213,29 @@ def test_accrual_undo_reverses_the_true_up(api: Api, setup: dict[str, Any], runt
     assert (gl["1220"], gl["4100"]) == (Decimal("6.45"), Decimal("-6.45"))
 
 
+def test_accrual_undo_after_close_of_business_accrued_on_the_new_installments(
+        api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
+    product = make_product(api, name="Accrual", short_name="ACR", accounting_rule="accrual_periodic")
+    loan = active_loan(api, setup["client"], product["id"])
+    for day in (date(2024, 1, 11), date(2024, 1, 21)):
+        set_business_date(runtime, tenant, day)
+        with runtime.session(tenant) as s:
+            assert ensure_closed(s, loan["id"]) is True
+            commit(s)
+        if day == date(2024, 1, 11):
+            ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-01-01",
+                                                                  "new_interest_rate": "6"}))
+    # Through 2024-01-10 at 12%: 3.23; rescheduled to 6% on 2024-01-11, true-up to 5.00 x 10/31 = 1.61; close of
+    # business through 2024-01-20 at 6%: 5.00 x 20/31 = 3.2258 -> 3.23.
+    gl = balances(api)
+    assert (gl["1220"], gl["4100"]) == (Decimal("3.23"), Decimal("-3.23"))
+    _undo(api, loan["id"])
+    # The true-up reversed (+1.62 back) and the installments at 12% again: 20 of 31 days of 10.00 = 6.45 earned,
+    # the 1.60 still missing posted as the undo's own adjustment.
+    gl = balances(api)
+    assert (gl["1220"], gl["4100"]) == (Decimal("6.45"), Decimal("-6.45"))
+
+
 # --- a loan that recalculates its interest ----------------------------------------------------------------------
 #
 # 1,000.00 USD at 12% a year, 6 monthly installments from 2024-01-01, interest per day on actual days over 365,
