@@ -51,14 +51,40 @@ PAYMENTS = [
 ]
 
 
+RECALCULATIONS = [
+    BODY["interest_recalculation"],
+    {**BODY["interest_recalculation"], "reschedule_strategy": "reduce_number_of_installments"},
+    {**BODY["interest_recalculation"], "reschedule_strategy": "reschedule_next_repayments"},
+    {**BODY["interest_recalculation"], "compounding": "interest"},
+    {**BODY["interest_recalculation"], "rest_frequency": "same_as_repayment"},
+]
+
+
+@pytest.mark.parametrize("recalculation", RECALCULATIONS)
 @pytest.mark.parametrize("transactions", PAYMENTS)
 def test_a_reschedule_from_the_first_installment_is_a_loan_with_the_new_terms(
-        transactions: list[Transaction]) -> None:
+        transactions: list[Transaction], recalculation: dict[str, str]) -> None:
     as_of = max((t.date for t in transactions), default=date(2024, 1, 10)).isoformat()
     segment = Segment(1, date(2024, 1, 1), Decimal("9"), 8, date(2024, 2, 1), 0)
-    got = rescheduled_preview(_request(as_of), [segment], transactions)
-    want = _expected(_request(as_of, annual_interest_rate="9", number_of_repayments=8), transactions)
+    got = rescheduled_preview(_request(as_of, interest_recalculation=recalculation), [segment], transactions)
+    want = _expected(_request(as_of, annual_interest_rate="9", number_of_repayments=8,
+                              interest_recalculation=recalculation), transactions)
     assert _due(got.installments) == _due(want.installments)
+
+
+@pytest.mark.parametrize("recalculation", RECALCULATIONS)
+def test_the_rest_is_a_loan_of_what_the_kept_installment_leaves_for_every_recalculation(
+        recalculation: dict[str, str]) -> None:
+    on_time = generate_schedule(_request("2024-02-01")).installments[0]
+    paid = [Transaction("repayment", date(2024, 2, 1), on_time.total_due),
+            Transaction("repayment", date(2024, 2, 20), Decimal("200.00")),
+            Transaction("repayment", date(2024, 4, 10), Decimal("150.00"))]
+    segment = Segment(2, date(2024, 2, 1), Decimal("6"), 6, date(2024, 3, 1), 0)
+    got = rescheduled_preview(_request("2024-04-10", interest_recalculation=recalculation), [segment], paid)
+    as_a_loan = _expected(_request("2024-04-10", principal=str(Decimal("1000.00") - on_time.principal),
+                                   expected_disbursement_date="2024-02-01", annual_interest_rate="6",
+                                   number_of_repayments=6, interest_recalculation=recalculation), paid[1:])
+    assert _due(got.installments[1:]) == _due(as_a_loan.installments)
 
 
 def test_the_kept_installment_stays_and_the_rest_is_a_loan_of_what_it_leaves() -> None:
