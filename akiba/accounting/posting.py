@@ -8,6 +8,8 @@ Interface (stable; loans, savings and close of business call it and never commit
 
     post_entry(s, *, office_id, currency, transaction_date, source, source_id, legs,
                reference=None, description="", created_by=None) -> int    # the journal entry id
+    post_entries(s, [Entry(office_id, currency, transaction_date, source, source_id, legs, ...), ...])
+        -> list[int]                                                        # many entries, one statement
     reverse_entry(s, entry_id, *, transaction_date=None, reason="", created_by=None) -> int
     reverse_entries_for_source(s, source, source_id, *, transaction_date=None, reason="",
                                created_by=None) -> list[int]
@@ -216,43 +218,97 @@ def _domain_error(error: IntegrityError) -> DomainError:
     return refusal_for(error) or DomainError("ledger-refused", str(error.orig), status=409)
 
 
-# One round trip for a whole posting: the guard (office exists, period open, every account a postable detail
-# account) and the inserts of the entry and its lines. When the guard fails nothing is inserted and the entry id
-# comes back NULL; `_check_postable` then names the reason (that slow path runs only for refusals). The database
-# triggers still check closures and header accounts for every writer; the guard only spares the refusal a
-# failed transaction and gives it a precise message. Sent with the driver's own parameter style (no SQLAlchemy
-# compilation: this runs for every money movement), prepared by psycopg after a few executions.
-_POST_ENTRY = """
-WITH guard AS (
-  SELECT 1 FROM offices o
-   WHERE o.id = %(office_id)s
-     AND NOT EXISTS (SELECT 1 FROM accounting_closures c
-                      WHERE c.office_id = o.id AND c.closing_date >= %(transaction_date)s)
+@dataclass(frozen=True)
+class Entry:
+    """One journal entry to post: its header and its legs."""
+
+    office_id: int
+    currency: str
+    transaction_date: date
+    source: str
+    source_id: int | None
+    legs: Sequence[Leg]
+    reference: str | None = None
+    description: str = ""
+    created_by: int | None = None
+
+
+# One round trip for any number of entries: the guard (every office exists with its period open, every account a
+# postable detail account) and the inserts of the entries and all their lines. Entry ids are drawn first, so lines
+# find their entry by its place in the input (k). When the guard fails nothing is inserted and no id comes back;
+# `_check_postable` then names the reason (that slow path runs only for refusals). The database triggers still
+# check closures and header accounts for every writer, once per statement however many entries it carries; the
+# guard only spares the refusal a failed transaction and gives it a precise message. Sent with the driver's own
+# parameter style (no SQLAlchemy compilation: this runs for every money movement), prepared by psycopg after a
+# few executions.
+_POST_ENTRIES = """
+WITH e AS MATERIALIZED (
+  SELECT nextval(pg_get_serial_sequence('journal_entries', 'id')) AS id, e.*
+    FROM unnest(%(office_ids)s::integer[], %(currencies)s::text[], %(dates)s::date[], %(sources)s::text[],
+                %(source_ids)s::bigint[], %(references)s::text[], %(descriptions)s::text[], %(creators)s::integer[])
+         WITH ORDINALITY AS e(office_id, currency, transaction_date, source, source_id, reference, description,
+                              created_by, k)
+), guard AS (
+  SELECT NOT EXISTS (SELECT 1 FROM e LEFT JOIN offices o ON o.id = e.office_id
+                      WHERE o.id IS NULL
+                         OR EXISTS (SELECT 1 FROM accounting_closures c
+                                     WHERE c.office_id = e.office_id AND c.closing_date >= e.transaction_date))
      AND (SELECT count(*) FROM gl_accounts a
-           WHERE a.id = ANY(%(accounts)s::integer[]) AND a.usage = 'detail' AND a.enabled) = %(n_accounts)s
+           WHERE a.id = ANY(%(accounts)s::integer[]) AND a.usage = 'detail' AND a.enabled) = %(n_accounts)s AS ok
 ), entry AS (
-  INSERT INTO journal_entries (office_id, currency, transaction_date, source, source_id, reference, description,
+  INSERT INTO journal_entries (id, office_id, currency, transaction_date, source, source_id, reference, description,
                                created_by)
-  SELECT %(office_id)s, %(currency)s, %(transaction_date)s, %(source)s, %(source_id)s, %(reference)s,
-         %(description)s, %(created_by)s
-    FROM guard
-  RETURNING id, office_id, currency, transaction_date
+  SELECT id, office_id, currency, transaction_date, source, source_id, reference, description, created_by
+    FROM e WHERE (SELECT ok FROM guard)
 ), lines AS (
   INSERT INTO journal_lines (entry_id, transaction_date, gl_account_id, office_id, currency, side, amount)
-  SELECT entry.id, entry.transaction_date, l.gl_account_id, entry.office_id, entry.currency, l.side, l.amount
-    FROM entry, unnest(%(gl_ids)s::integer[], %(sides)s::text[], %(amounts)s::numeric[])
-         AS l(gl_account_id, side, amount)
+  SELECT e.id, e.transaction_date, l.gl_account_id, e.office_id, e.currency, l.side, l.amount
+    FROM unnest(%(line_entries)s::bigint[], %(gl_ids)s::integer[], %(sides)s::text[], %(amounts)s::numeric[])
+         AS l(k, gl_account_id, side, amount)
+    JOIN e ON e.k = l.k
+   WHERE (SELECT ok FROM guard)
 )
-SELECT id FROM entry
+SELECT id FROM e WHERE (SELECT ok FROM guard) ORDER BY k
 """
 
 
-def _post(s: Session, params: dict[str, Any]) -> int | None:
+def _checked_legs(entry: Entry) -> list[Leg]:
+    if not is_currency_code(entry.currency):
+        raise invalid("currency", "must be an ISO 4217 code of 3 capital letters")
+    if not entry.source or len(entry.source) > 30:
+        raise invalid("source", "must be 1-30 characters")
+    kept = _nonzero_legs(entry.legs)
+    _check_balanced(kept)
+    return kept
+
+
+def post_entries(s: Session, entries: Sequence[Entry]) -> list[int]:
+    """Post balanced journal entries in the caller's transaction, in one statement; their ids in the order given.
+
+    A batch of money movements (a collection sheet's deposits) posts an entry per movement this way, so each can
+    be reversed on its own, and the journal's statement triggers run once for the batch."""
+    legs = [_checked_legs(entry) for entry in entries]
+    accounts = sorted({leg.gl_account_id for kept in legs for leg in kept})
+    params = {
+        "office_ids": [e.office_id for e in entries], "currencies": [e.currency for e in entries],
+        "dates": [e.transaction_date for e in entries], "sources": [e.source for e in entries],
+        "source_ids": [e.source_id for e in entries], "references": [e.reference for e in entries],
+        "descriptions": [e.description for e in entries], "creators": [e.created_by for e in entries],
+        "accounts": accounts, "n_accounts": len(accounts),
+        "line_entries": [k for k, kept in enumerate(legs, 1) for _ in kept],
+        "gl_ids": [leg.gl_account_id for kept in legs for leg in kept],
+        "sides": [leg.side for kept in legs for leg in kept],
+        "amounts": [leg.amount for kept in legs for leg in kept],
+    }
     try:
-        row = s.connection().exec_driver_sql(_POST_ENTRY, params).first()
+        ids = [int(row[0]) for row in s.connection().exec_driver_sql(_POST_ENTRIES, params)]
     except IntegrityError as error:
         raise _domain_error(error) from None
-    return None if row is None else int(row[0])
+    if len(ids) != len(entries):
+        for entry, kept in zip(entries, legs, strict=True):  # raises the precise refusal
+            _check_postable(s, entry.office_id, {leg.gl_account_id for leg in kept}, entry.transaction_date)
+        raise DomainError("ledger-refused", "the posting was refused; retry", status=409)
+    return ids
 
 
 def post_entry(
@@ -269,24 +325,8 @@ def post_entry(
     created_by: int | None = None,
 ) -> int:
     """Post one balanced journal entry in the caller's transaction and return its id (see module docstring)."""
-    if not is_currency_code(currency):
-        raise invalid("currency", "must be an ISO 4217 code of 3 capital letters")
-    if not source or len(source) > 30:
-        raise invalid("source", "must be 1-30 characters")
-    kept = _nonzero_legs(legs)
-    _check_balanced(kept)
-    accounts = sorted({leg.gl_account_id for leg in kept})
-    entry_id = _post(s, {
-        "office_id": office_id, "currency": currency, "transaction_date": transaction_date, "source": source,
-        "source_id": source_id, "reference": reference, "description": description, "created_by": created_by,
-        "accounts": accounts, "n_accounts": len(accounts),
-        "gl_ids": [leg.gl_account_id for leg in kept], "sides": [leg.side for leg in kept],
-        "amounts": [leg.amount for leg in kept],
-    })
-    if entry_id is None:
-        _check_postable(s, office_id, set(accounts), transaction_date)  # raises the precise refusal
-        raise DomainError("ledger-refused", "the posting was refused; retry", status=409)
-    return entry_id
+    entry = Entry(office_id, currency, transaction_date, source, source_id, legs, reference, description, created_by)
+    return post_entries(s, [entry])[0]
 
 
 def reverse_entry(s: Session, entry_id: int, *, transaction_date: date | None = None, reason: str = "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -44,3 +44,12 @@ def not_found(resource: str, ident: object) -> DomainError:
 
 def conflict(type_: str, detail: str) -> DomainError:
     return DomainError(type_, detail, status=409)
+
+
+def at(where: str, error: DomainError) -> DomainError:
+    """The refusal of one part of a request (a line of a sheet), with every field named by its place:
+    ``repayments.3`` + ``amount`` -> ``repayments.3.amount``. An empty place leaves the error as it is."""
+    if not where:
+        return error
+    errors = [FieldError(f"{where}.{e.field}", e.message) for e in error.errors] or [FieldError(where, error.detail)]
+    return replace(error, detail=f"{where}: {error.detail}", errors=errors)

@@ -25,6 +25,7 @@ FEATURE_ROUTERS = [
     "akiba.loans.api",
     "akiba.cob.api",
     "akiba.savings.api",
+    "akiba.collection_sheets.api",
     "akiba.reports.api",
 ]
 SECURITY_HEADERS = {

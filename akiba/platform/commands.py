@@ -28,6 +28,8 @@ from akiba.platform.runtime import Runtime
 
 log = structlog.get_logger()
 Handler = Callable[[Session, Principal, Any, int | None], Any]
+# The permissions a command's payload brings in besides its own (a collection sheet's repayments need loans:repay).
+Needs = Callable[[Any], list[str]]
 _SECRET = re.compile(r"password|secret|token|national_id|identifier|pin|otp", re.IGNORECASE)
 
 
@@ -39,6 +41,10 @@ class CommandSpec:
     payload: type[BaseModel] | None
     handler: Handler
     status_code: int
+    needs: Needs | None = None
+
+    def permissions(self, payload: Any) -> list[str]:
+        return [self.permission, *(self.needs(payload) if self.needs is not None else [])]
 
 
 REGISTRY: dict[str, CommandSpec] = {}
@@ -51,11 +57,15 @@ def command(
     payload: type[BaseModel] | None = None,
     permission: str | None = None,
     status: int = 200,
+    needs: Needs | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register a service function as a command; the name doubles as its permission unless given."""
+    """Register a service function as a command; the name doubles as its permission unless given.
+
+    `needs` names the further permissions a given payload requires: the caller must hold each, and the command
+    waits for a checker when any of them is under maker-checker."""
 
     def register(fn: Handler) -> Handler:
-        REGISTRY[name] = CommandSpec(name, permission or name, resource, payload, fn, status)
+        REGISTRY[name] = CommandSpec(name, permission or name, resource, payload, fn, status, needs)
         return fn
 
     return register
@@ -120,8 +130,8 @@ def _audit(session: Session, principal: Principal, spec: CommandSpec, resource_i
     )
 
 
-def _needs_checking(session: Session, permission: str) -> bool:
-    return session.get(CheckedPermission, permission) is not None
+def _needs_checking(session: Session, permissions: list[str]) -> bool:
+    return any(session.get(CheckedPermission, permission) is not None for permission in permissions)
 
 
 def _result_id(result: Any, resource_id: int | None) -> int | None:
@@ -140,8 +150,10 @@ def execute(
 ) -> JSONResponse:
     """Run a registered command as one unit of work and answer with its result."""
     spec = REGISTRY[name]
-    if not principal.can(spec.permission):
-        raise DomainError("forbidden", f"this call needs the permission {spec.permission}", status=403)
+    permissions = spec.permissions(payload)
+    for permission in permissions:
+        if not principal.can(permission):
+            raise DomainError("forbidden", f"this call needs the permission {permission}", status=403)
     body = payload.model_dump(mode="json") if payload is not None else {}
     summary = {"request": redact(body)}
     started = time.perf_counter()
@@ -152,7 +164,7 @@ def execute(
                 stored = _claim_idempotency_key(s, idempotency_key, scope)
                 if stored is not None:
                     return JSONResponse(stored[1], status_code=stored[0], headers={"Idempotent-Replayed": "true"})
-            if _needs_checking(s, spec.permission):
+            if _needs_checking(s, permissions):
                 status, answer = 202, _make_pending(s, principal, spec, body, resource_id)
                 _audit(s, principal, spec, resource_id, "pending", summary)
             else:

@@ -25,16 +25,17 @@ STANDARD_ROLES: dict[str, tuple[str, list[str]]] = {
         "clients:*", "groups:*", "centers:*", "offices:read", "staff:read", "codes:read", "holidays:read",
         "working_days:read", "loanproducts:read", "loans:read", "loans:create", "loans:update", "loans:withdraw",
         "loans:repay", "loans:prepay", "savingsproducts:read", "savings:read", "savings:create", "savings:deposit",
-        "reports:loans-due", "reports:portfolio-at-risk", "reports:arrears-ageing", "reports:read",
+        "collectionsheets:save", "reports:loans-due", "reports:portfolio-at-risk", "reports:arrears-ageing",
+        "reports:read",
     ]),
     "branch-manager": ("Approves and disburses; sees the branch's reports", [
         "clients:*", "groups:*", "centers:*", "offices:read", "staff:read", "codes:read", "holidays:read",
         "working_days:read", "loanproducts:read", "loans:*", "savingsproducts:read", "savings:*", "reports:*",
-        "statements:read", "audit:read", "cob:read",
+        "collectionsheets:save", "statements:read", "audit:read", "cob:read",
     ]),
     "teller": ("Cash desk: deposits, withdrawals and repayments", [
         "clients:read", "offices:read", "savings:read", "savings:deposit", "savings:withdraw", "savings:transfer",
-        "loans:read", "loans:repay", "statements:read",
+        "loans:read", "loans:repay", "collectionsheets:save", "statements:read",
     ]),
     "accountant": ("The books and the close of business", [
         "accounting:*", "journal:*", "gl:*", "offices:read", "reports:*", "cob:*", "statements:*",

@@ -3,13 +3,14 @@ transaction together with its journal entry."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import Select, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from akiba.accounting import posting as ledger
@@ -45,7 +46,7 @@ class Locked:
     product: SavingsProduct
     business_date: date
     mapping: dict[str, int]
-    next_id: int  # the id the movement's transaction will take (its journal entry names it as source)
+    next_id: int | None  # the id a single movement's transaction will take (its journal entry names it as source)
 
 
 _MAPPING = (
@@ -57,20 +58,33 @@ _MAPPING = (
 _NEXT_ID = func.nextval(func.pg_get_serial_sequence("savings_transactions", "id"))
 
 
+def _locking(*columns: Any) -> Select[Any]:
+    """Accounts under lock, in id order (no deadlock between movements), with their product, the business date
+    and the product's GL mapping."""
+    return (select(SavingsAccount, SavingsProduct, TenantSetting.business_date, _MAPPING, *columns)
+            .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
+            .join(TenantSetting, TenantSetting.id == 1)
+            .order_by(SavingsAccount.id)
+            .with_for_update(of=SavingsAccount)
+            .execution_options(populate_existing=True))
+
+
+def _locked(row: Any) -> Locked:
+    return Locked(row[0], row[1], row[2], {k: int(v) for k, v in row[3].items()},
+                  int(row[4]) if len(row) > 4 else None)
+
+
 def lock_for_movement(s: Session, account_id: int) -> Locked:
-    """One query for the hot path (deposits and withdrawals): lock the account, read its product, the business
-    date, the product's GL mapping, and reserve the transaction id."""
-    row = s.execute(
-        select(SavingsAccount, SavingsProduct, TenantSetting.business_date, _MAPPING, _NEXT_ID)
-        .join(SavingsProduct, SavingsProduct.id == SavingsAccount.product_id)
-        .join(TenantSetting, TenantSetting.id == 1)
-        .where(SavingsAccount.id == account_id)
-        .with_for_update(of=SavingsAccount)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    """One query for a single movement: the account locked with what it needs, and its transaction id reserved."""
+    row = s.execute(_locking(_NEXT_ID).where(SavingsAccount.id == account_id)).one_or_none()
     if row is None:
         raise not_found("savings-account", account_id)
-    return Locked(row[0], row[1], row[2], {k: int(v) for k, v in row[3].items()}, int(row[4]))
+    return _locked(row)
+
+
+def lock_for_movements(s: Session, account_ids: Iterable[int]) -> dict[int, Locked]:
+    """One query for many movements: the accounts found, locked in id order (a missing id is simply absent)."""
+    return {row[0].id: _locked(row) for row in s.execute(_locking().where(SavingsAccount.id.in_(set(account_ids))))}
 
 
 def lock_accounts_in_order(s: Session, ids: list[int]) -> dict[int, SavingsAccount]:

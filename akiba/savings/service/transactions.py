@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import decimal
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from akiba.accounting import posting as ledger
-from akiba.core.errors import DomainError, conflict, invalid, not_found
+from akiba.core.errors import DomainError, at, conflict, invalid, not_found
 from akiba.core.money import ZERO, money_str, quantize
 from akiba.platform.commands import command, emit
 from akiba.platform.context import Principal
@@ -22,6 +24,7 @@ from akiba.savings.postings import legs_for
 from akiba.savings.schemas import CloseIn, PostInterestIn, ReverseCommand, TransactionIn, TransferIn
 from akiba.savings.service.common import (
     SOURCE,
+    Locked,
     account_summary,
     available_balance,
     check_amount_digits,
@@ -30,6 +33,7 @@ from akiba.savings.service.common import (
     lock_account,
     lock_accounts_in_order,
     lock_for_movement,
+    lock_for_movements,
     note_back_dating,
     product_of,
     record,
@@ -82,20 +86,112 @@ def _movement_result(tx: SavingsTransaction, account: SavingsAccount, product: S
     return {**transaction_view(tx, account.digits), **extra, "account": account_summary(account, product)}
 
 
+@dataclass(frozen=True)
+class DepositLine:
+    account_id: int
+    data: TransactionIn
+    place: str = ""  # where the line sits in the caller's request ("deposits.3"), to name it in a refusal
+
+
+@dataclass(frozen=True)
+class Deposited:
+    transaction: SavingsTransaction
+    balance: Decimal  # the account's balance right after this deposit
+    account: SavingsAccount  # as all the lines left it (detached: written by the statement, not the ORM)
+    product: SavingsProduct
+
+
+# Every deposit of a call written by one statement: the transactions (ids drawn first, in the lines' order), the
+# accounts' new state (computed in Python under the row locks) and the outbox events. Their journal entries follow
+# in one more statement (ledger.post_entries), last, because the GL balance rows they update are shared by every
+# movement of the office and stay locked until commit.
+_WRITE_DEPOSITS = """
+WITH t AS MATERIALIZED (
+  SELECT nextval(pg_get_serial_sequence('savings_transactions', 'id')) AS id, t.*
+    FROM unnest(%(account_ids)s::integer[], %(dates)s::date[], %(amounts)s::numeric[], %(descriptions)s::text[])
+         WITH ORDINALITY AS t(account_id, transaction_date, amount, description, k)
+), transactions AS (
+  INSERT INTO savings_transactions (id, account_id, type, transaction_date, amount, is_credit, reversed, description,
+                                    created_by)
+  SELECT id, account_id, 'deposit', transaction_date, amount, true, false, description, %(created_by)s FROM t
+), accounts AS (
+  UPDATE savings_accounts a
+     SET balance = u.balance, last_transaction_on = u.last_transaction_on, sub_status = u.sub_status,
+         interest_recompute_from = u.interest_recompute_from
+    FROM unnest(%(ids)s::integer[], %(balances)s::numeric[], %(last_dates)s::date[], %(sub_statuses)s::text[],
+                %(recompute_dates)s::date[]) AS u(id, balance, last_transaction_on, sub_status, interest_recompute_from)
+   WHERE a.id = u.id
+), events AS (
+  INSERT INTO outbox (event_type, aggregate, aggregate_id, payload)
+  SELECT 'savings.deposited', 'savings_account', account_id, jsonb_build_object('transaction_id', id, 'amount', amount)
+    FROM t ORDER BY k
+)
+SELECT id FROM t ORDER BY k
+"""
+
+
+def _checked_deposit(s: Session, line: DepositLine, locked: Locked | None) -> Locked:
+    try:
+        if locked is None:
+            raise not_found("savings-account", line.account_id)
+        _check_can_credit(locked.account)
+        check_transaction_date(s, locked.account, line.data.transaction_date, today=locked.business_date)
+        check_amount_digits(line.data.amount, locked.account)
+    except DomainError as error:
+        raise at(line.place, error) from None
+    return locked
+
+
+def deposit_lines(s: Session, who: Principal, lines: Sequence[DepositLine]) -> list[Deposited]:
+    """Deposits to any accounts in three statements however many lines: lock, write, journal.
+
+    Each line is a transaction with its own journal entry and event, as a single deposit; all lines or none."""
+    found = lock_for_movements(s, [line.account_id for line in lines])
+    checked = [_checked_deposit(s, line, found.get(line.account_id)) for line in lines]
+    for locked in found.values():
+        s.expunge(locked.account)  # written by _WRITE_DEPOSITS, not by the ORM
+    balances = []
+    for line, locked in zip(lines, checked, strict=True):
+        account, day = locked.account, line.data.transaction_date
+        account.balance += line.data.amount
+        note_back_dating(account, day)
+        if account.last_transaction_on is None or day > account.last_transaction_on:
+            account.last_transaction_on, account.sub_status = day, None  # a deposit wakes a dormant account
+        balances.append(account.balance)
+    accounts = [found[account_id].account for account_id in sorted({line.account_id for line in lines})]
+    ids = [int(row[0]) for row in s.connection().exec_driver_sql(_WRITE_DEPOSITS, {
+        "account_ids": [line.account_id for line in lines], "dates": [line.data.transaction_date for line in lines],
+        "amounts": [line.data.amount for line in lines], "descriptions": [line.data.description for line in lines],
+        "created_by": who.user_id, "ids": [a.id for a in accounts], "balances": [a.balance for a in accounts],
+        "last_dates": [a.last_transaction_on for a in accounts], "sub_statuses": [a.sub_status for a in accounts],
+        "recompute_dates": [a.interest_recompute_from for a in accounts]})]
+    transactions = [SavingsTransaction(id=tx_id, account_id=line.account_id, type="deposit",
+                                       transaction_date=line.data.transaction_date, amount=line.data.amount,
+                                       is_credit=True, reversed=False, description=line.data.description,
+                                       created_by=who.user_id) for tx_id, line in zip(ids, lines, strict=True)]
+    _post_deposits(s, who, transactions, checked)
+    return [Deposited(tx, balance, held.account, held.product)
+            for tx, balance, held in zip(transactions, balances, checked, strict=True)]
+
+
+def _post_deposits(s: Session, who: Principal, transactions: list[SavingsTransaction], locked: list[Locked]) -> None:
+    posted = [(tx, held) for tx, held in zip(transactions, locked, strict=True)
+              if held.product.accounting_rule != "none"]
+    entry_ids = ledger.post_entries(s, [
+        ledger.Entry(held.account.office_id, held.account.currency, tx.transaction_date, SOURCE, tx.id,
+                     [ledger.Leg(leg.gl_account_id, leg.side, leg.amount)
+                      for leg in legs_for("deposit", tx.amount, held.mapping)],
+                     held.account.account_no, tx.description or "deposit", who.user_id)
+        for tx, held in posted]) if posted else []
+    for (tx, _), entry_id in zip(posted, entry_ids, strict=True):
+        setattr(tx, "posted_entry_id", entry_id)  # noqa: B010  # for the answer only, as `record` does
+
+
 @command("savings:deposit", resource="savings_account", payload=TransactionIn, status=201)
 def deposit(s: Session, who: Principal, data: TransactionIn, account_id: int | None) -> dict[str, Any]:
     assert account_id is not None
-    locked = lock_for_movement(s, account_id)
-    account, product = locked.account, locked.product
-    _check_can_credit(account)
-    check_transaction_date(s, account, data.transaction_date, today=locked.business_date)
-    check_amount_digits(data.amount, account)
-    # The event first: the journal entry, written last, takes the GL balance row locks held until commit.
-    emit(s, "savings.deposited", "savings_account", account.id, {"transaction_id": locked.next_id,
-                                                                  "amount": data.amount})
-    tx = record(s, account, product, who, "deposit", data.transaction_date, data.amount, description=data.description,
-                mapping=locked.mapping, tx_id=locked.next_id)
-    return _movement_result(tx, account, product)
+    [done] = deposit_lines(s, who, [DepositLine(account_id, data)])
+    return _movement_result(done.transaction, done.account, done.product)
 
 
 @command("savings:withdraw", resource="savings_account", payload=TransactionIn, status=201)
