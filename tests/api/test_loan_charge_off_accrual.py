@@ -168,3 +168,36 @@ def test_cash_recoveries_use_the_charge_off_income_accounts(api: Api, runtime: R
     repay(api, loan, "100.85", "2024-02-15")  # installment 1 with its penalty and fee
     assert _gl(api, "4400", "4410", "4420", "4430", "4100", "4300") == (
         Decimal("-78.85"), Decimal("-10.00"), Decimal("-2.00"), Decimal("-10.00"), ZERO, ZERO)
+
+
+RECALCULATING: dict[str, Any] = {
+    "number_of_repayments": 3, "interest_calculation_period": "daily", "days_in_year": "365",
+    "days_in_month": "actual", "interest_recalculation": {"compounding": "none", "rest_frequency": "daily",
+                                                          "reschedule_strategy": "reduce_emi_amount"},
+}
+
+
+def test_a_charged_off_loan_stops_recalculating_its_interest(api: Api, runtime: Runtime, tenant: TenantInfo,
+                                                             client_id: int) -> None:
+    """As Fineract: after a charge-off, payments no longer rebuild the installments, so nothing booked before it
+    is split anew (its portfolio and receivables are empty: a repost there would drive them negative)."""
+    set_business_date(runtime, tenant, date(2024, 1, 1))
+    loan = active_loan(api, client_id, _product(api, charges=[], **RECALCULATING))["id"]
+    _close_until(runtime, tenant, loan, date(2024, 1, 16))
+    early = repay(api, loan, "200.00", "2024-01-16")  # January's interest recalculated: 4.93 + 4.21 = 9.14
+    assert (early["interest"], early["principal"]) == ("9.14", "190.86")
+    ok(api.post(f"/api/v1/loans/{loan}/charge-off", {"transaction_date": "2024-01-16"}), 201)
+    before = ok(api.get(f"/api/v1/loans/{loan}"))["schedule"]["periods"]
+    assert _gl(api, "1210", "5200", "1220") == (ZERO, Decimal("809.14"), ZERO)  # 1000 - 190.86
+
+    _close_until(runtime, tenant, loan, date(2024, 3, 10))
+    late = repay(api, loan, "300.00", "2024-03-10")  # late: a recalculation would charge more interest
+    after = ok(api.get(f"/api/v1/loans/{loan}"))
+    assert [(p["principal"], p["interest"]) for p in after["schedule"]["periods"]] == [
+        (p["principal"], p["interest"]) for p in before]
+    assert [t["interest"] for t in after["transactions"] if t["id"] == early["id"]] == ["9.14"]
+    # Installment 1 (139.93 principal left) then installment 2 (its interest first): all recovery or charge-off
+    # income; the portfolio and receivable stay empty.
+    interest = Decimal(late["interest"])
+    assert _gl(api, "1210", "1220", "4400", "4410") == (ZERO, ZERO, -Decimal(late["principal"]), -interest)
+    assert Decimal(late["principal"]) + interest == Decimal("300.00")

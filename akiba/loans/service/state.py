@@ -307,11 +307,14 @@ def apply(s: Session, loan: Loan, books: Books, event: Event, reason: str = "") 
     The fast path applies the event to the current installments. A back-dated event, or a reversal (event
     kind "write_off" is never back-dated here; reversals pass `reason`), replays every event, and each earlier
     transaction whose split moved gets its journal entries reversed and posted anew. A loan with interest
-    recalculation always replays, over installments first recalculated from its payments (recalculation.py).
+    recalculation always replays, over installments first recalculated from its payments (recalculation.py),
+    until it is charged off.
     """
     rows = load_installments(s, loan.id)
     strategy = strategy_for(loan.terms.get("transaction_processing_strategy") or DEFAULT_STRATEGY)
-    recalculating = recalculates(loan)  # its installments follow every event: always the replay
+    # Its installments follow every event (always the replay); not after a charge-off, as Fineract: what was booked
+    # before it must not be split anew once the portfolio and receivables were emptied.
+    recalculating = recalculates(loan) and loan.charge_off_transaction_id is None
     fast = not recalculating and not reason and (loan.last_event_date is None or event.on >= loan.last_event_date)
     if fast:
         state = current_state(loan, rows)
