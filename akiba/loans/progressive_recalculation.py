@@ -10,8 +10,11 @@ balance corrections (principal paid, dated). From these it derives every period'
   leaves room for (an early repayment), it keeps the interest paid, and what it did not take ("unrecognised
   interest") moves to the next period;
 - due principal is EMI − due interest (at least the principal paid); the next period opens on the balance the
-  corrections and the due principal leave. Overdue principal earns nothing: a late payment corrects the balance
-  at the period's due date, where the schedule had already taken the principal off;
+  corrections and the due principal leave. A late payment corrects the balance at the period's due date, where the
+  schedule had already taken the principal off; the principal left unpaid at a due date stays in the balance
+  instead (Fineract's overdue balance correction) until it is paid or until the business date (`as_of`, else the
+  latest repayment), or with a rest of the repayment period and interest till the rest date, until the due date of
+  the period the business date falls in; never past maturity;
 - the EMIs stay; the last unpaid period absorbs the difference, so that the due principal still sums to the
   principal. This is Fineract's ADJUST_LAST_UNPAID_PERIOD, the reschedule strategy of its progressive products; the
   request's `reschedule_strategy` (whose choices are the cumulative schedule's) is not read here: principal paid
@@ -59,6 +62,7 @@ class ModelPeriod:
     paid_principal: Decimal = ZERO
     paid_interest: Decimal = ZERO
     corrections: list[Correction] = field(default_factory=list)
+    principal_payments: list[Correction] = field(default_factory=list)  # on their transaction dates
 
     @property
     def paid(self) -> Decimal:
@@ -102,6 +106,8 @@ class ProgressiveModel:
     # Rate factors depend on the dates only, so copies share them; the dues are kept from the last settlement.
     factors: dict[tuple[int, date], Decimal] = field(default_factory=dict, repr=False)
     settled: list[PeriodDues] | None = field(default=None, repr=False)
+    # The business date of the model: principal overdue before it stays in the balance until then.
+    as_of: date | None = None
 
     @classmethod
     def disbursed(cls, req: ScheduleRequest, principal: Decimal, dates: list[PeriodDates]) -> ProgressiveModel:
@@ -116,8 +122,15 @@ class ProgressiveModel:
         return cls(req, principal, periods)
 
     def copy(self) -> ProgressiveModel:
-        periods = [replace(p, corrections=list(p.corrections)) for p in self.periods]
-        return ProgressiveModel(self.req, self.principal, periods, self.factors)
+        periods = [replace(p, corrections=list(p.corrections), principal_payments=list(p.principal_payments))
+                   for p in self.periods]
+        return ProgressiveModel(self.req, self.principal, periods, self.factors, as_of=self.as_of)
+
+    def advance_to(self, on: date) -> None:
+        """Move the business date on (never back): overdue principal earns interest until then."""
+        if self.as_of is None or on > self.as_of:
+            self.as_of = on
+            self.settle_last_emi()
 
     def period(self, number: int) -> ModelPeriod:
         return self.periods[number - 1]
@@ -129,8 +142,11 @@ class ProgressiveModel:
         result: list[PeriodDues] = []
         opening = self.principal
         carried = ZERO
+        overdue_until = self._overdue_until()
+        overdue: list[Correction] = []  # overdue principal back in the balance, as Fineract's overdue corrections
         for period in self.periods:
-            accrued, closing = self._accrue(period, opening, till)
+            changes = period.corrections + [c for c in overdue if period.from_date <= c.on < period.due_date]
+            accrued, closing = self._accrue(period, changes, opening, till)
             calculated = self.req.rounding.money(accrued) + carried
             interest = self._due_interest(period, calculated)
             principal = max(period.emi - interest, period.paid_principal, ZERO)
@@ -138,7 +154,21 @@ class ProgressiveModel:
             unrecognised = max(calculated - interest, ZERO)
             result.append(PeriodDues(calculated, interest, principal, unrecognised, closing))
             opening, carried = closing, unrecognised
+            if overdue_until is not None and period.due_date < overdue_until:
+                overdue += _overdue_corrections(period, principal, overdue_until)
         return result
+
+    def _overdue_until(self) -> date | None:
+        """Until when overdue principal earns interest: the business date, or with a rest of the repayment period
+        and interest till the rest date, the due date of the period it falls in; never after maturity."""
+        if self.as_of is None:
+            return None
+        recalculation = self.req.interest_recalculation
+        until = self.as_of
+        if recalculation is not None and recalculation.rest_frequency == "same_as_repayment" \
+                and recalculation.pre_close == "till_rest_frequency_date":
+            until = next((p.due_date for p in self.periods if p.holds(until, p.number == 1)), until)
+        return min(until, self.periods[-1].due_date)
 
     @staticmethod
     def _due_interest(period: ModelPeriod, calculated: Decimal) -> Decimal:
@@ -148,18 +178,19 @@ class ProgressiveModel:
             return period.paid_interest
         return max(min(calculated, period.emi), period.paid_interest)
 
-    def _accrue(self, period: ModelPeriod, opening: Decimal, till: date | None) -> tuple[Decimal, Decimal]:
+    def _accrue(self, period: ModelPeriod, changes: list[Correction], opening: Decimal,
+                till: date | None) -> tuple[Decimal, Decimal]:
         """Interest accrued in the period (unrounded) and the balance at its end before its own principal."""
         end = period.due_date if till is None else min(period.due_date, till)
-        balance = opening + _sum_on(period.corrections, period.from_date)
-        cuts = sorted({c.on for c in period.corrections if period.from_date < c.on < period.due_date})
+        balance = opening + _sum_on(changes, period.from_date)
+        cuts = sorted({c.on for c in changes if period.from_date < c.on < period.due_date})
         accrued = ZERO
         cursor = period.from_date
         for cut in [*cuts, period.due_date]:
             stop = min(cut, end)
             if stop > cursor:
                 accrued += self._piece_interest(period, max(balance, ZERO), cursor, stop)
-            balance += _sum_on(period.corrections, cut)
+            balance += _sum_on(changes, cut)
             cursor = max(cursor, stop)
         return accrued, balance
 
@@ -244,6 +275,7 @@ class ProgressiveModel:
         """Principal paid on the period: the balance falls from the payment date, or from the due date when late."""
         period = self.period(number)
         period.paid_principal += amount
+        period.principal_payments.append(Correction(on, amount))
         self._correct_balance(min(on, period.due_date), -amount)
         self.settle_last_emi()
 
@@ -295,6 +327,23 @@ def _sum_on(corrections: list[Correction], on: date) -> Decimal:
     return sum((c.amount for c in corrections if c.on == on), ZERO)
 
 
+def _overdue_corrections(period: ModelPeriod, due_principal: Decimal, until: date) -> list[Correction]:
+    """The period's principal left unpaid at its due date stays in the balance from then until it is paid, or
+    until `until`: Fineract treats what is overdue as paid on the business date."""
+    unpaid = due_principal - sum((c.amount for c in period.principal_payments if c.on <= period.due_date), ZERO)
+    if unpaid <= 0:
+        return []
+    corrections = [Correction(period.due_date, unpaid)]
+    for payment in sorted(period.principal_payments, key=lambda c: c.on):
+        if period.due_date < payment.on < until and unpaid > 0:
+            paid = min(payment.amount, unpaid)
+            corrections.append(Correction(payment.on, -paid))
+            unpaid -= paid
+    if unpaid > 0:
+        corrections.append(Correction(until, -unpaid))
+    return corrections
+
+
 def recalculate_progressive_rows(
     req: ScheduleRequest,
     principal: Decimal,
@@ -310,5 +359,8 @@ def recalculate_progressive_rows(
     for transaction in transactions:
         to_down_payment = min(owed_down_payment, transaction.amount)
         owed_down_payment -= to_down_payment
+        model.advance_to(transaction.date)
         model.repay(transaction.date, transaction.amount - to_down_payment, strategy)
+    if req.as_of is not None:
+        model.advance_to(req.as_of)
     return model.installments(offset=1 if req.down_payment is not None else 0)

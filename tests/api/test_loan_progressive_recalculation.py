@@ -96,3 +96,25 @@ def test_a_payoff_two_weeks_in_charges_two_weeks_of_interest(api: Api, runtime: 
         ("17.01", "0.00", "32.22"), ("17.01", "0.00", "15.21"), ("15.21", "0.00", "0.00"),
     ]
     _assert_books(api, "100.00", "0.26")
+
+
+def test_principal_paid_late_earns_interest_until_it_is_paid(api: Api, runtime: Runtime, tenant: TenantInfo) -> None:
+    loan_id = _loan(api, runtime, tenant)
+    _pay(api, runtime, tenant, loan_id, "17.01", "2024-02-01")
+    _pay(api, runtime, tenant, loan_id, "10.00", "2024-03-05")  # installment 2 (due 2024-03-01) in part, late
+    view = ok(api.get(f"/api/v1/loans/{loan_id}"))
+    # As Fineract's e2e UC13 (EMICalculation-Part2.feature, C3238): the 16.52 of installment 2 stays in the balance
+    # from its due date to the payment, 4 days of installment 3: 67.05 x 7%/12 = 0.3911 + 16.52 x 7%/12 x 4/31 =
+    # 0.0124, so 0.40 instead of 0.39; the last installment takes the extra cent: 16.91 + 0.10.
+    assert _due(view) == [
+        ("16.43", "0.58", "83.57"), ("16.52", "0.49", "67.05"), ("16.61", "0.40", "50.44"),
+        ("16.72", "0.29", "33.72"), ("16.81", "0.20", "16.91"), ("16.91", "0.10", "0.00"),
+    ]
+    second = view["schedule"]["periods"][1]
+    assert (second["paid"], second["late"], second["outstanding"]) == ("10.00", "10.00", "7.01")
+    preview = _preview(api, [("17.01", "2024-02-01"), ("10.00", "2024-03-05")], "2024-03-05")
+    assert _due(view) == [(p["principal"], p["interest"], p["outstanding_after"]) for p in preview["periods"]]
+    # The 10.00 paid installment 2's interest first (0.49), then 9.51 of its principal.
+    payment = view["transactions"][-1]
+    assert (payment["principal"], payment["interest"]) == ("9.51", "0.49")
+    _assert_books(api, "25.94", "1.07")  # principal 16.43 + 9.51, interest 0.58 + 0.49
