@@ -14,7 +14,8 @@ balance corrections (principal paid, dated). From these it derives every period'
   schedule had already taken the principal off; the principal left unpaid at a due date stays in the balance
   instead (Fineract's overdue balance correction) until it is paid or until the business date (`as_of`, else the
   latest repayment), or with a rest of the repayment period and interest till the rest date, until the due date of
-  the period the business date falls in; never past maturity;
+  the period the business date falls in; never past maturity. With a rest of the repayment period, paying it
+  counts from the next due date;
 - the EMIs stay; the last unpaid period absorbs the difference, so that the due principal still sums to the
   principal. This is Fineract's ADJUST_LAST_UNPAID_PERIOD, the reschedule strategy of its progressive products; the
   request's `reschedule_strategy` (whose choices are the cumulative schedule's) is not read here: principal paid
@@ -27,6 +28,7 @@ as principal; a later period pays its EMI as principal only (no interest has acc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -155,7 +157,7 @@ class ProgressiveModel:
             result.append(PeriodDues(calculated, interest, principal, unrecognised, closing))
             opening, carried = closing, unrecognised
             if overdue_until is not None and period.due_date < overdue_until:
-                overdue += _overdue_corrections(period, principal, overdue_until)
+                overdue += _overdue_corrections(period, principal, overdue_until, self._rest_date)
         return result
 
     def _overdue_until(self) -> date | None:
@@ -167,8 +169,16 @@ class ProgressiveModel:
         until = self.as_of
         if recalculation is not None and recalculation.rest_frequency == "same_as_repayment" \
                 and recalculation.pre_close == "till_rest_frequency_date":
-            until = next((p.due_date for p in self.periods if p.holds(until, p.number == 1)), until)
+            until = self._rest_date(until)
         return min(until, self.periods[-1].due_date)
+
+    def _rest_date(self, on: date) -> date:
+        """From when a payment of overdue principal counts: its date with a daily rest, else the due date of the
+        period it falls in (the next rest)."""
+        recalculation = self.req.interest_recalculation
+        if recalculation is None or recalculation.rest_frequency == "daily":
+            return on
+        return next((p.due_date for p in self.periods if p.holds(on, p.number == 1)), on)
 
     @staticmethod
     def _due_interest(period: ModelPeriod, calculated: Decimal) -> Decimal:
@@ -327,17 +337,19 @@ def _sum_on(corrections: list[Correction], on: date) -> Decimal:
     return sum((c.amount for c in corrections if c.on == on), ZERO)
 
 
-def _overdue_corrections(period: ModelPeriod, due_principal: Decimal, until: date) -> list[Correction]:
-    """The period's principal left unpaid at its due date stays in the balance from then until it is paid, or
-    until `until`: Fineract treats what is overdue as paid on the business date."""
+def _overdue_corrections(period: ModelPeriod, due_principal: Decimal, until: date,
+                         rest_date: Callable[[date], date]) -> list[Correction]:
+    """The period's principal left unpaid at its due date stays in the balance from then until it is paid (from the
+    `rest_date` of the payment), or until `until`: Fineract treats what is overdue as paid on the business date."""
     unpaid = due_principal - sum((c.amount for c in period.principal_payments if c.on <= period.due_date), ZERO)
     if unpaid <= 0:
         return []
     corrections = [Correction(period.due_date, unpaid)]
     for payment in sorted(period.principal_payments, key=lambda c: c.on):
-        if period.due_date < payment.on < until and unpaid > 0:
+        counts_from = rest_date(payment.on)
+        if period.due_date < payment.on and counts_from < until and unpaid > 0:
             paid = min(payment.amount, unpaid)
-            corrections.append(Correction(payment.on, -paid))
+            corrections.append(Correction(counts_from, -paid))
             unpaid -= paid
     if unpaid > 0:
         corrections.append(Correction(until, -unpaid))

@@ -304,3 +304,18 @@ def test_uc12_overdue_till_the_rest_frequency_date() -> None:
         ("16.81", "0.20", "17.00", "0.00", "17.01"),
         ("17.00", "0.10", "0.00", "0.00", "17.10"),
     ]
+
+
+@pytest.mark.parametrize("as_of", ["2024-03-05", "2024-03-10"])
+def test_uc16_partial_late_repayment_counts_from_the_next_rest_date(as_of: str) -> None:
+    # C3241 UC16 (rest same as repayment, till rest frequency date): the 10 paid on 2024-03-05 lowers the overdue
+    # balance only from the next rest date, 2024-04-01, so period 3 carries the whole 16.52 for a month (0.49), on
+    # 2024-03-05 as on 2024-03-10.
+    assert overdue_rows(SARP_TILL_REST_DATE, [("2024-02-01", "17.01"), ("2024-03-05", "10")], as_of) == [
+        ("16.43", "0.58", "83.57", "17.01", "0.00"),
+        ("16.52", "0.49", "67.05", "10.00", "7.01"),
+        ("16.52", "0.49", "50.53", "0.00", "17.01"),
+        ("16.72", "0.29", "33.81", "0.00", "17.01"),
+        ("16.81", "0.20", "17.00", "0.00", "17.01"),
+        ("17.00", "0.10", "0.00", "0.00", "17.10"),
+    ]
