@@ -85,6 +85,11 @@ def loans(draw: st.DrawFn) -> dict[str, Any]:
         repayment_every=every,
         number_of_repayments=draw(st.integers(1, 12)),
         expected_disbursement_date=(START + timedelta(days=draw(st.integers(0, 400)))).isoformat(),
+        interest_recalculation={
+            "compounding": "none",
+            "rest_frequency": draw(st.sampled_from(["daily", "same_as_repayment"])),
+            "pre_close": draw(st.sampled_from(["till_pre_close_date", "till_rest_frequency_date"])),
+        },
     )
 
 
