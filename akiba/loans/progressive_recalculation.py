@@ -47,7 +47,7 @@ _SETTLE_ROUNDS = 4
 
 @dataclass(frozen=True)
 class Correction:
-    """Principal paid on `on`: the balance is lower by `amount` from that day on."""
+    """A change of the balance from `on` on: principal paid (negative), or overdue principal kept in (positive)."""
 
     on: date
     amount: Decimal
@@ -64,7 +64,7 @@ class ModelPeriod:
     paid_principal: Decimal = ZERO
     paid_interest: Decimal = ZERO
     corrections: list[Correction] = field(default_factory=list)
-    principal_payments: list[Correction] = field(default_factory=list)  # on their transaction dates
+    principal_payments: list[Correction] = field(default_factory=list)  # amounts paid, on their transaction dates
 
     @property
     def paid(self) -> Decimal:
@@ -74,10 +74,10 @@ class ModelPeriod:
     def fully_paid(self) -> bool:
         return self.emi == self.paid
 
-    def holds(self, on: date, first: bool) -> bool:
+    def holds(self, on: date) -> bool:
         """Whether a balance change on `on` falls in this period: from exclusive (inclusive for the first), due
         inclusive, as Fineract finds the period of a date."""
-        after_start = on >= self.from_date if first else on > self.from_date
+        after_start = on >= self.from_date if self.number == 1 else on > self.from_date
         return after_start and on <= self.due_date
 
 
@@ -178,7 +178,7 @@ class ProgressiveModel:
         recalculation = self.req.interest_recalculation
         if recalculation is None or recalculation.rest_frequency == "daily":
             return on
-        return next((p.due_date for p in self.periods if p.holds(on, p.number == 1)), on)
+        return next((p.due_date for p in self.periods if p.holds(on)), on)
 
     @staticmethod
     def _due_interest(period: ModelPeriod, calculated: Decimal) -> Decimal:
@@ -290,7 +290,7 @@ class ProgressiveModel:
         self.settle_last_emi()
 
     def _correct_balance(self, on: date, amount: Decimal) -> None:
-        holder = next((p for p in self.periods if p.holds(on, p.number == 1)), self.periods[-1])
+        holder = next((p for p in self.periods if p.holds(on)), self.periods[-1])
         holder.corrections.append(Correction(on, amount))
 
     def repay(self, on: date, amount: Decimal, strategy: Strategy) -> Decimal:
