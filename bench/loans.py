@@ -6,8 +6,9 @@
    (targets: 5,000/s and 1,500/s).
 2. SQL statements per repayment, counted with a SQLAlchemy event listener on 50 repayments run in-process.
 3. Repayments through HTTP: the app served by uvicorn with --workers processes (default min(4, CPUs)), --clients
-   client processes each repaying its own loan in a loop for --seconds over one keep-alive connection; then
-   pgbench TPC-B (scale 10, same clients, same time) on the same embedded server.
+   client processes each repaying its own loans in a loop for --seconds over one keep-alive connection, one
+   repayment per call, then collection sheets of --sheet loans; then pgbench TPC-B (scale 10, same clients, same
+   time) on the same embedded server.
    Prints both and the ratio (target: at least 0.25).
 """
 
@@ -95,21 +96,28 @@ def _setup_loans(base: str, token: str, count: int) -> list[int]:
     return loans
 
 
-def _repayer(base: str, token: str, loan_id: int, seconds: float, out: Any) -> None:
+def _repayer(base: str, token: str, loans: list[int], seconds: float, out: Any) -> None:
+    """Repayments of 1.00: one call each on a single loan, or collection sheets repaying each of `loans`."""
     done = 0
-    body = {"transaction_date": "2024-02-01", "amount": "1.00"}
+    line = {"transaction_date": "2024-02-01", "amount": "1.00"}
+    if len(loans) == 1:
+        path, body = f"/api/v1/loans/{loans[0]}/repayments", line
+    else:
+        path, body = "/api/v1/collection-sheets", {"transaction_date": "2024-02-01", "repayments": [
+            {"loan_id": loan, "amount": "1.00"} for loan in loans]}
     with KeepAliveClient(int(base.rsplit(":", 1)[1]), _headers(base, token)) as c:
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
-            status, answer = c.request("POST", f"/api/v1/loans/{loan_id}/repayments", body)
+            status, answer = c.request("POST", path, body)
             assert status == 201, answer
-            done += 1
+            done += len(loans)
     out.put(done)
 
 
-def http_repayments_per_second(base: str, token: str, loans: list[int], seconds: float) -> float:
+def http_repayments_per_second(base: str, token: str, loans: list[list[int]], seconds: float) -> float:
+    """Each client process repays its own loans (no two clients share a loan)."""
     out: Any = mp.Queue()
-    procs = [mp.Process(target=_repayer, args=(base, token, loan, seconds, out)) for loan in loans]
+    procs = [mp.Process(target=_repayer, args=(base, token, own, seconds, out)) for own in loans]
     start = time.perf_counter()
     for p in procs:
         p.start()
@@ -147,6 +155,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    # A group of 25 members (MISSION.md) brings its meeting's repayments back as one collection sheet.
+    parser.add_argument("--sheet", type=int, default=25)
     args = parser.parse_args()
     configure_logging("WARNING")
     monthly, weekly = schedules_per_second(MONTHLY_12), schedules_per_second(WEEKLY_52)
@@ -161,19 +171,25 @@ def main() -> None:
         server = serve(home, control_url, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         token = _login(base)
-        loans = _setup_loans(base, token, args.clients + 1)
+        loans = _setup_loans(base, token, args.clients * args.sheet + 1)
         print(f"SQL statements per repayment: {statements_per_repayment(rt, loans[-1]):.1f} (one commit)",
               flush=True)
-        http_repayments_per_second(base, token, loans[:-1], 2)  # warm-up
-        repayments = http_repayments_per_second(base, token, loans[:-1], args.seconds)
-        print(f"repayments through HTTP: {repayments:.0f}/s ({args.clients} client processes, one loan each, "
-              f"{args.workers} uvicorn worker processes; {load_average()})", flush=True)
+        rates = {}
+        for size in (1, args.sheet):
+            own = [loans[n * args.sheet:n * args.sheet + size] for n in range(args.clients)]
+            http_repayments_per_second(base, token, own, 2)  # warm-up
+            rates[size] = http_repayments_per_second(base, token, own, args.seconds)
+            how = "one per call" if size == 1 else f"collection sheets of {size} loans"
+            print(f"repayments through HTTP, {how}: {rates[size]:.0f}/s ({args.clients} client processes, "
+                  f"{args.workers} uvicorn worker processes; {load_average()})", flush=True)
         server.terminate()
         server.wait(timeout=30)
         dispose_engines()
         pgbench = pgbench_tps(server_url, args.seconds, args.clients)
         print(f"pgbench TPC-B: {pgbench:.0f} TPS (scale 10, {args.clients} clients)", flush=True)
-        print(f"ratio repayments/pgbench: {repayments / pgbench:.2f} (target >= 0.25)", flush=True)
+        for size, rate in rates.items():
+            how = "one per call" if size == 1 else f"collection sheets of {size} loans"
+            print(f"ratio repayments/pgbench, {how}: {rate / pgbench:.2f} (target >= 0.25)", flush=True)
 
 
 if __name__ == "__main__":

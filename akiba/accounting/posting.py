@@ -10,6 +10,7 @@ Interface (stable; loans, savings and close of business call it and never commit
                reference=None, description="", created_by=None) -> int    # the journal entry id
     post_entries(s, [Entry(office_id, currency, transaction_date, source, source_id, legs, ...), ...])
         -> list[int]                                                        # many entries, one statement
+    with postings_queued(s): post_or_queue(s, Entry(...))                 # posted together at the block's end
     reverse_entry(s, entry_id, *, transaction_date=None, reason="", created_by=None) -> int
     reverse_entries_for_source(s, source, source_id, *, transaction_date=None, reason="",
                                created_by=None) -> list[int]
@@ -39,7 +40,8 @@ INSERT ... ON CONFLICT DO UPDATE in a statement trigger, so no writer can leave 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -311,6 +313,42 @@ def post_entries(s: Session, entries: Sequence[Entry]) -> list[int]:
     return ids
 
 
+_QUEUE = "akiba.ledger.queued_entries"
+
+
+@contextmanager
+def postings_queued(s: Session) -> Iterator[None]:
+    """Entries given to `post_or_queue` inside the block are posted together, in one statement, when it ends.
+
+    A command posting many entries (a collection sheet's repayments) would otherwise lock the GL balance rows that
+    every posting of the office shares from its first entry until commit, and so hold back every other command
+    of the office all that time. Anything reading the journal meanwhile posts the queue first."""
+    s.info[_QUEUE] = []
+    try:
+        yield
+        _post_queued(s)
+    finally:
+        s.info.pop(_QUEUE, None)
+
+
+def _post_queued(s: Session) -> None:
+    queued: list[Entry] | None = s.info.get(_QUEUE)
+    if queued:
+        entries = list(queued)
+        queued.clear()
+        post_entries(s, entries)
+
+
+def post_or_queue(s: Session, entry: Entry) -> None:
+    """Post the entry now, or queue it inside `postings_queued` (for callers that need no entry id)."""
+    queued: list[Entry] | None = s.info.get(_QUEUE)
+    if queued is None:
+        post_entries(s, [entry])
+    else:
+        _checked_legs(entry)  # refused now, by the movement that made it
+        queued.append(entry)
+
+
 def post_entry(
     s: Session,
     *,
@@ -336,6 +374,7 @@ def reverse_entry(s: Session, entry_id: int, *, transaction_date: date | None = 
     The reversal keeps the original's source and source_id and is dated like it unless a date is given
     (a date after the latest closure is needed once the original's period is closed).
     """
+    _post_queued(s)
     original = s.execute(select(JournalEntry).where(JournalEntry.id == entry_id).with_for_update()).scalar_one_or_none()
     if original is None:
         raise not_found("journal-entry", entry_id)
@@ -358,6 +397,7 @@ def reverse_entry(s: Session, entry_id: int, *, transaction_date: date | None = 
 def reverse_entries_for_source(s: Session, source: str, source_id: int, *, transaction_date: date | None = None,
                                reason: str = "", created_by: int | None = None) -> list[int]:
     """Reverse every entry a source transaction posted that is not reversed yet; returns the reversals' ids."""
+    _post_queued(s)
     reversed_ids = select(JournalEntry.reversal_of).where(JournalEntry.reversal_of.is_not(None))
     open_ids = s.scalars(
         select(JournalEntry.id)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from akiba.accounting import posting as ledger
 from akiba.collection_sheets.schemas import CollectionSheet
 from akiba.core.errors import DomainError, at
 from akiba.core.money import money_str
@@ -36,13 +37,14 @@ def permissions_of(sheet: CollectionSheet) -> list[str]:
 
 def _repayments(s: Session, who: Principal, sheet: CollectionSheet) -> list[dict[str, Any]]:
     answers: dict[int, dict[str, Any]] = {}
-    for n, line in sorted(enumerate(sheet.repayments), key=lambda item: item[1].loan_id):
-        data = Repayment(transaction_date=sheet.transaction_date, amount=line.amount,
-                         payment_type=sheet.payment_type, reference=line.reference, note=line.note)
-        try:
-            answers[n] = repay(s, who, data, line.loan_id)
-        except DomainError as error:
-            raise at(f"repayments.{n}", error) from None
+    with ledger.postings_queued(s):  # the GL balance rows stay free until the last repayment is computed
+        for n, line in sorted(enumerate(sheet.repayments), key=lambda item: item[1].loan_id):
+            data = Repayment(transaction_date=sheet.transaction_date, amount=line.amount,
+                             payment_type=sheet.payment_type, reference=line.reference, note=line.note)
+            try:
+                answers[n] = repay(s, who, data, line.loan_id)
+            except DomainError as error:
+                raise at(f"repayments.{n}", error) from None
     return [answers[n] for n in range(len(sheet.repayments))]
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from akiba.accounting.posting import Leg, post_entry, product_mapping, reverse_entries_for_source
+from akiba.accounting.posting import Entry, Leg, post_entry, post_or_queue, product_mapping, reverse_entries_for_source
 from akiba.core.money import ZERO
 from akiba.loans import postings
 from akiba.loans.allocation import strategy_for
@@ -98,9 +98,9 @@ class Books:
     def post(self, s: Session, txn: LoanTransaction, lines: list[postings.Line]) -> None:
         if self.rule == "none" or not lines:
             return
-        post_entry(s, office_id=self.office_id, currency=self.currency, transaction_date=txn.transaction_date,
-                   source=SOURCE, source_id=txn.id, legs=[Leg(ln.gl_account_id, ln.side, ln.amount) for ln in lines],
-                   reference=txn.reference, description=f"Loan {txn.loan_id} {txn.type}", created_by=self.created_by)
+        post_or_queue(s, Entry(self.office_id, self.currency, txn.transaction_date, SOURCE, txn.id,
+                               [Leg(ln.gl_account_id, ln.side, ln.amount) for ln in lines], txn.reference,
+                               f"Loan {txn.loan_id} {txn.type}", self.created_by))
 
     def _accrued_part(self, txn: LoanTransaction) -> postings.Accrued:
         """Of the interest the transaction settles, what the receivable holds: paid interest first."""
