@@ -2,9 +2,9 @@
 
 A sheet is all or nothing, as Fineract's saveCollectionSheet: the first refused line refuses the sheet, naming the
 line (e.g. ``repayments.3.amount``), and nothing is written. Each line keeps its own transaction, journal entry
-and event, so a single line is reversed later like any other repayment or deposit. Repayments and withdrawals run
-the very command a single call runs; deposits, most of a savings group's sheet, go through the set-based
-`deposit_lines` that the single deposit uses too.
+and event, so a single line is reversed later like any other repayment or deposit. Repayments and deposits are
+written set-based (`repay_lines`, `deposit_lines`: the code of the single calls, for many rows); withdrawals run the
+very command a single call runs.
 
 Rows are locked in one global order, loans by id and then savings accounts by id, so two sheets sharing members
 wait for each other instead of deadlocking (single commands lock one row, transfers lock in id order too).
@@ -16,12 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from akiba.accounting import posting as ledger
 from akiba.collection_sheets.schemas import CollectionSheet
 from akiba.core.errors import DomainError, at
 from akiba.core.money import money_str
 from akiba.loans.schemas import Repayment
-from akiba.loans.service.payments import repay
+from akiba.loans.service.payments import RepaymentLine, repay_lines
 from akiba.platform.commands import command
 from akiba.platform.context import Principal
 from akiba.savings.schemas import TransactionIn
@@ -36,16 +35,11 @@ def permissions_of(sheet: CollectionSheet) -> list[str]:
 
 
 def _repayments(s: Session, who: Principal, sheet: CollectionSheet) -> list[dict[str, Any]]:
-    answers: dict[int, dict[str, Any]] = {}
-    with ledger.postings_queued(s):  # the GL balance rows stay free until the last repayment is computed
-        for n, line in sorted(enumerate(sheet.repayments), key=lambda item: item[1].loan_id):
-            data = Repayment(transaction_date=sheet.transaction_date, amount=line.amount,
-                             payment_type=sheet.payment_type, reference=line.reference, note=line.note)
-            try:
-                answers[n] = repay(s, who, data, line.loan_id)
-            except DomainError as error:
-                raise at(f"repayments.{n}", error) from None
-    return [answers[n] for n in range(len(sheet.repayments))]
+    return repay_lines(s, who, [
+        RepaymentLine(line.loan_id, Repayment(transaction_date=sheet.transaction_date, amount=line.amount,
+                                              payment_type=sheet.payment_type, reference=line.reference,
+                                              note=line.note), f"repayments.{n}")
+        for n, line in enumerate(sheet.repayments)]) if sheet.repayments else []
 
 
 def _deposits(s: Session, who: Principal, sheet: CollectionSheet) -> list[dict[str, Any]]:

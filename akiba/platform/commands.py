@@ -93,6 +93,14 @@ def emit(session: Session, event_type: str, aggregate: str, aggregate_id: int | 
     )
 
 
+def emit_many(session: Session, events: list[tuple[str, str, int | None, dict[str, Any]]]) -> None:
+    """`emit` for a batch: (event type, aggregate, aggregate id, payload) each, in one statement."""
+    if events:  # executemany of one cached statement: the driver sends the rows as one multi-row INSERT
+        session.connection().execute(insert(OutboxEvent), [
+            {"event_type": kind, "aggregate": aggregate, "aggregate_id": aggregate_id,
+             "payload": jsonable_encoder(payload)} for kind, aggregate, aggregate_id, payload in events])
+
+
 def _claim_idempotency_key(session: Session, key: str, scope: str) -> tuple[int, Any] | None:
     """Reserve the key for this call, or return the stored answer of the call that reserved it first.
 

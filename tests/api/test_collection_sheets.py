@@ -129,8 +129,7 @@ def test_bad_lines_are_named_by_their_place_in_the_sheet(api: Api) -> None:
         (_sheet(meeting, deposits=[{"savings_account_id": meeting["savings"][0], "amount": "1.001"}]), 422,
          "deposits.0.amount"),
         (_sheet(meeting, repayments=[{"loan_id": 999_999, "amount": "10"}]), 404, "repayments.0"),
-        # Lines run loans by id first: the sheet's second repayment (loans[0]) is the first refused.
-        (_sheet(meeting, transaction_date="2023-12-31"), 422, "repayments.1.transaction_date"),
+        (_sheet(meeting, transaction_date="2023-12-31"), 422, "repayments.0.transaction_date"),
         ({"transaction_date": DAY}, 422, "body"),
     ]
     for body, status, field in cases:
@@ -203,3 +202,48 @@ def test_sheets_sharing_members_in_opposite_orders_never_deadlock(api: Api, app_
 
 def _session(runtime: Runtime, api: Api) -> Any:
     return runtime.session(api.tenant)
+
+
+def test_lines_that_replay_history_come_out_as_single_calls(api: Api) -> None:
+    """A second line on one loan and a back-dated line take the one-by-one path; each loan must end exactly as
+    its twin repaid by single calls."""
+    office = ok(api.post("/api/v1/offices", {"name": "Head Office", "opening_date": "2020-01-01"}), 201)["id"]
+    member = make_client(api, office)
+    product = make_product(api)["id"]
+    twice, twice_twin, late, late_twin = (active_loan(api, member, product)["id"] for _ in range(4))
+    for loan_id in (late, late_twin):  # a later repayment makes a repayment dated DAY back-dated
+        repay(api, loan_id, "20.00", "2024-02-10")
+    sheet = {"transaction_date": DAY, "repayments": [
+        {"loan_id": twice, "amount": "50.00"}, {"loan_id": late, "amount": "30.00"},
+        {"loan_id": twice, "amount": "38.85"}]}
+    answer = ok(api.post("/api/v1/collection-sheets", sheet), 201)
+    repay(api, twice_twin, "50.00", DAY)
+    repay(api, twice_twin, "38.85", DAY)
+    repay(api, late_twin, "30.00", DAY)
+    assert [line["amount"] for line in answer["repayments"]] == ["50.00", "30.00", "38.85"]
+    for loan_id, twin in ((twice, twice_twin), (late, late_twin)):
+        mine, theirs = _loan(api, loan_id), _loan(api, twin)
+        assert mine["summary"] == theirs["summary"]
+        assert mine["schedule"]["periods"] == theirs["schedule"]["periods"]
+        keys = ("type", "transaction_date", "amount", "principal", "interest", "reversed")
+        assert [{k: t[k] for k in keys} for t in mine["transactions"]] == \
+            [{k: t[k] for k in keys} for t in theirs["transactions"]]
+    # 50.00 + 38.85 is the first EMI: installment 1 is paid, as by one repayment of 88.85.
+    assert _loan(api, twice)["schedule"]["periods"][0]["outstanding"] == "0.00"
+
+
+def test_two_deposits_to_one_account_each_answer_their_running_balance(api: Api, runtime: Runtime) -> None:
+    meeting = _meeting(api)
+    target = meeting["savings"][1]  # opened with 100.00
+    answer = ok(api.post("/api/v1/collection-sheets", {"transaction_date": DAY, "deposits": [
+        {"savings_account_id": target, "amount": "10.00"}, {"savings_account_id": target, "amount": "5.50"}]}), 201)
+    assert [d["balance"] for d in answer["deposits"]] == ["110.00", "115.50"]
+    assert _account(api, target)["balance"] == "115.50"
+    with _session(runtime, api) as s:
+        entries = s.execute(text("SELECT e.source_id, sum(l.amount) FROM journal_entries e "
+                                 "JOIN journal_lines l ON l.entry_id = e.id AND l.side = 'credit' "
+                                 "WHERE e.source = 'savings_transaction' AND e.transaction_date = :d "
+                                 "GROUP BY e.source_id ORDER BY e.source_id"), {"d": DAY}).all()
+    assert [(int(i), Decimal(a)) for i, a in entries] == [
+        (answer["deposits"][0]["id"], Decimal("10.00")), (answer["deposits"][1]["id"], Decimal("5.50"))]
+    assert [d["journal_entry_id"] is not None for d in answer["deposits"]] == [True, True]

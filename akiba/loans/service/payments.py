@@ -6,14 +6,17 @@ other's effect (two simultaneous repayments both apply, once each).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from akiba.core.errors import DomainError, conflict, invalid, not_found
+from akiba.accounting import posting as ledger
+from akiba.core.errors import DomainError, at, conflict, invalid, not_found
 from akiba.core.money import ZERO, quantize
 from akiba.loans.allocation import component_due, strategy_for
 from akiba.loans.models import Loan, LoanCharge, LoanInstallment, LoanProductCharge, LoanTransaction
@@ -34,6 +37,7 @@ from akiba.loans.service.common import (
     check_date,
     lock_loan,
     lock_loan_with_installments,
+    lock_loans_with_installments,
     refuse_charged_off,
     require_status,
 )
@@ -51,7 +55,7 @@ from akiba.loans.service.state import (
     transaction_event,
 )
 from akiba.loans.terms import DEFAULT_STRATEGY
-from akiba.platform.commands import command, emit
+from akiba.platform.commands import command, emit, emit_many
 from akiba.platform.context import Principal
 
 HUNDRED = Decimal(100)
@@ -86,61 +90,123 @@ def _check_amount_digits(amount: Decimal, loan: Loan) -> None:
         raise invalid("amount", f"must have at most {loan.digits} decimal places")
 
 
+def _check_repayment(loan: Loan, data: Repayment, today: date) -> None:
+    require_status(loan, "active", "overpaid")
+    _check_money_date("transaction_date", data.transaction_date, loan, today)
+    _check_amount_digits(data.amount, loan)
+
+
+def _replayed(loan: Loan, data: Repayment) -> bool:
+    """A back-dated repayment replays the loan's history; a recalculating loan's installments follow every one."""
+    back_dated = loan.last_event_date is not None and data.transaction_date < loan.last_event_date
+    return back_dated or recalculates(loan)
+
+
 @command("loans:repay", resource="loan", payload=Repayment, status=201)
 def repay(s: Session, who: Principal, data: Repayment, loan_id: int | None) -> dict[str, Any]:
     assert loan_id is not None
     loan, rule, today, rows = lock_loan_with_installments(s, loan_id)
-    require_status(loan, "active", "overpaid")
-    _check_money_date("transaction_date", data.transaction_date, loan, today)
-    _check_amount_digits(data.amount, loan)
+    _check_repayment(loan, data, today)
     books = books_for(loan, rule, who.user_id, today)
-    back_dated = loan.last_event_date is not None and data.transaction_date < loan.last_event_date
-    if back_dated or recalculates(loan):  # replayed; a recalculating loan's installments follow every payment
+    if _replayed(loan, data):
         txn = _new_transaction(s, loan, who, "repayment", data.transaction_date, data.amount, data)
         _record(s, loan, books, txn, transaction_event(txn))
     else:
-        txn = _repay_in_one_write(s, loan, books, rows, who, data)
+        [txn] = _write_repayments(s, [_prepare_repayment(s, loan, books, rows, who, data)])
     emit(s, "loan.repayment", "loan", loan.id, {"transaction_id": txn.id, "amount": str(data.amount)})
     return transaction_view(txn, loan)
 
 
-# The repayment, its installments and the loan's totals in one statement (the split is computed before).
-_REPAY = text("""
+@dataclass(frozen=True)
+class RepaymentLine:
+    loan_id: int
+    data: Repayment
+    place: str = ""  # where the line sits in the caller's request ("repayments.3"), to name it in a refusal
+
+
+def repay_lines(s: Session, who: Principal, lines: Sequence[RepaymentLine]) -> list[dict[str, Any]]:
+    """Repayments on many loans (a collection sheet), each as `repay` makes it, all or none.
+
+    The loans are locked and read in two statements, the repayments written in one round trip, their events in
+    one statement and their journal entries in one, at the end. A line that needs the loan's history replayed (back-
+    dated, recalculating, a second line on one loan) or a loan close of business left behind goes through `repay`
+    itself, after the others."""
+    found = lock_loans_with_installments(s, [line.loan_id for line in lines])
+    prepared: dict[int, _Prepared] = {}
+    one_by_one: list[int] = []
+    for i, line in enumerate(lines):
+        locked = found.get(line.loan_id)
+        if (locked is None or locked.behind or _replayed(locked.loan, line.data)
+                or any(p.loan.id == line.loan_id for p in prepared.values())):
+            one_by_one.append(i)
+            continue
+        try:
+            _check_repayment(locked.loan, line.data, locked.today)
+        except DomainError as error:
+            raise at(line.place, error) from None
+        books = books_for(locked.loan, locked.accounting, who.user_id, locked.today)
+        prepared[i] = _prepare_repayment(s, locked.loan, books, locked.installments, who, line.data)
+    answers: dict[int, dict[str, Any]] = {}
+    with ledger.postings_queued(s):
+        for i, txn in zip(prepared, _write_repayments(s, list(prepared.values())), strict=True):
+            answers[i] = transaction_view(txn, prepared[i].loan)
+        emit_many(s, [("loan.repayment", "loan", lines[i].loan_id,
+                       {"transaction_id": answers[i]["id"], "amount": str(lines[i].data.amount)}) for i in prepared])
+        for i in one_by_one:
+            try:
+                answers[i] = repay(s, who, lines[i].data, lines[i].loan_id)
+            except DomainError as error:
+                raise at(lines[i].place, error) from None
+    return [answers[i] for i in range(len(lines))]
+
+
+# The repayment, its installments and the loan's totals in one statement (the split is computed before). Sent with
+# the driver's own parameter style: a collection sheet sends it once per loan in one round trip (a pipeline).
+_REPAY = """
 WITH txn AS (
   INSERT INTO loan_transactions (loan_id, type, transaction_date, amount, principal, interest, fees, penalties,
                                  overpayment, interest_waived, interest_accrued, payment_type, reference, note,
                                  reversed, created_by)
-  VALUES (:loan_id, 'repayment', :on, :amount, :principal, :interest, :fees, :penalties, :overpayment, 0,
-          :interest_accrued, :payment_type, :reference, :note, false, :created_by)
+  VALUES (%(loan_id)s, 'repayment', %(on)s, %(amount)s, %(principal)s, %(interest)s, %(fees)s, %(penalties)s,
+          %(overpayment)s, 0, %(interest_accrued)s, %(payment_type)s, %(reference)s, %(note)s, false, %(created_by)s)
   RETURNING id
 ), installments AS (
   UPDATE loan_installments i
      SET paid_principal = u.principal, paid_interest = u.interest, paid_fees = u.fees, paid_penalties = u.penalties,
          in_advance = u.in_advance, late = u.late, paid_date = u.paid_date
-    FROM unnest(CAST(:ns AS integer[]), CAST(:principals AS numeric[]), CAST(:interests AS numeric[]),
-                CAST(:fees_paid AS numeric[]), CAST(:penalties_paid AS numeric[]), CAST(:in_advance AS numeric[]),
-                CAST(:lates AS numeric[]), CAST(:paid_dates AS date[]))
+    FROM unnest(%(ns)s::integer[], %(principals)s::numeric[], %(interests)s::numeric[], %(fees_paid)s::numeric[],
+                %(penalties_paid)s::numeric[], %(in_advance)s::numeric[], %(lates)s::numeric[],
+                %(paid_dates)s::date[])
          AS u(n, principal, interest, fees, penalties, in_advance, late, paid_date)
-   WHERE i.loan_id = :loan_id AND i.n = u.n
+   WHERE i.loan_id = %(loan_id)s AND i.n = u.n
 ), accounted AS (  -- accrual products: the interest the loan has accounted for, for close of business
   INSERT INTO cob_loan_state (loan_id, as_of, accrued_interest)
-  SELECT :loan_id, CAST(:today AS date), :recognised WHERE CAST(:save_recognised AS boolean)
+  SELECT %(loan_id)s, %(today)s::date, %(recognised)s WHERE %(save_recognised)s::boolean
   ON CONFLICT (loan_id) DO UPDATE SET accrued_interest = excluded.accrued_interest
 ), loan AS (
-  UPDATE loans SET principal_outstanding = :principal_outstanding, interest_outstanding = :interest_outstanding,
-                   fees_outstanding = :fees_outstanding, penalties_outstanding = :penalties_outstanding,
-                   credit_balance = :credit_balance, status = :status, closed_on = :closed_on,
-                   written_off_on = :written_off_on, last_event_date = :last_event_date
-   WHERE id = :loan_id
+  UPDATE loans SET principal_outstanding = %(principal_outstanding)s, interest_outstanding = %(interest_outstanding)s,
+                   fees_outstanding = %(fees_outstanding)s, penalties_outstanding = %(penalties_outstanding)s,
+                   credit_balance = %(credit_balance)s, status = %(status)s, closed_on = %(closed_on)s,
+                   written_off_on = %(written_off_on)s, last_event_date = %(last_event_date)s
+   WHERE id = %(loan_id)s
 )
 SELECT id FROM txn
-""")
+"""
 
 
-def _repay_in_one_write(s: Session, loan: Loan, books: Books, rows: list[Any], who: Principal,
-                        data: Repayment) -> LoanTransaction:
-    """A repayment dated on or after the loan's latest event: the split is computed first, then the transaction,
-    installments and loan are written by one statement (the loan is detached so the ORM writes nothing)."""
+@dataclass(frozen=True)
+class _Prepared:
+    loan: Loan
+    books: Books
+    txn: LoanTransaction
+    accrued: Any
+    params: dict[str, Any]
+
+
+def _prepare_repayment(s: Session, loan: Loan, books: Books, rows: list[Any], who: Principal,
+                       data: Repayment) -> _Prepared:
+    """A repayment dated on or after the loan's latest event: the split, the installments and the loan's totals
+    computed in Python (the loan is detached, so the ORM writes nothing; `_write_repayments` does)."""
     s.expunge(loan)
     state = current_state(loan, rows)
     before = list(state.rows)
@@ -155,7 +221,7 @@ def _repay_in_one_write(s: Session, loan: Loan, books: Books, rows: list[Any], w
     loan.last_event_date = max(d for d in (loan.last_event_date, data.transaction_date) if d is not None)
     settle(loan, state)
     changed = [row for old, row in zip(before, state.rows, strict=True) if old != row]
-    txn.id = s.execute(_REPAY, {
+    return _Prepared(loan, books, txn, accrued, {
         "loan_id": loan.id, "on": data.transaction_date, "amount": data.amount, "principal": txn.principal,
         "interest": txn.interest, "fees": txn.fees, "penalties": txn.penalties, "overpayment": txn.overpayment,
         "interest_accrued": txn.interest_accrued, "payment_type": txn.payment_type, "reference": txn.reference,
@@ -169,10 +235,27 @@ def _repay_in_one_write(s: Session, loan: Loan, books: Books, rows: list[Any], w
         "credit_balance": loan.credit_balance, "status": loan.status, "closed_on": loan.closed_on,
         "written_off_on": loan.written_off_on, "last_event_date": loan.last_event_date,
         "today": books.today, "recognised": books.recognised, "save_recognised": books.unsaved,
-    }).scalar_one()
-    books.saved()
-    books.post_prepared(s, txn, accrued)
-    return txn
+    })
+
+
+def _write_repayments(s: Session, prepared: list[_Prepared]) -> list[LoanTransaction]:
+    """Write prepared repayments (one statement each, sent in one round trip) and post their journal entries."""
+    if not prepared:
+        return []
+    driver = s.connection().connection.driver_connection
+    assert driver is not None, "a session in a transaction has its connection"
+    with driver.cursor() as cursor:
+        cursor.executemany(_REPAY, [p.params for p in prepared], returning=True)
+        ids = []
+        while True:
+            ids.append(int(cursor.fetchone()[0]))
+            if not cursor.nextset():
+                break
+    for p, txn_id in zip(prepared, ids, strict=True):
+        p.txn.id = txn_id
+        p.books.saved()
+        p.books.post_prepared(s, p.txn, p.accrued)
+    return [p.txn for p in prepared]
 
 
 def payoff_quote(s: Session, loan: Loan, on: date) -> Outstanding:
