@@ -28,7 +28,7 @@ as principal; a later period pays its EMI as principal only (no interest has acc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -65,6 +65,7 @@ class ModelPeriod:
     paid_interest: Decimal = ZERO
     corrections: list[Correction] = field(default_factory=list)
     principal_payments: list[Correction] = field(default_factory=list)  # amounts paid, on their transaction dates
+    annual_interest_rate: Decimal | None = None  # a rescheduled period's own rate; None: the loan's
 
     @property
     def paid(self) -> Decimal:
@@ -114,14 +115,7 @@ class ProgressiveModel:
     @classmethod
     def disbursed(cls, req: ScheduleRequest, principal: Decimal, dates: list[PeriodDates]) -> ProgressiveModel:
         """The model at disbursement: the EMIs of the plain progressive schedule (its last one absorbs rounding)."""
-        plain = generate_progressive(req, principal, dates)
-        periods = []
-        # A plain schedule that pays off early has fewer rows than periods; the periods after it do not exist.
-        for index, (row, period) in enumerate(zip(plain, dates[: len(plain)], strict=True)):
-            rate_start = first_period_start(req, period.due_date) if index == 0 else period.from_date
-            emi = row.principal + row.interest
-            periods.append(ModelPeriod(index + 1, rate_start, period.from_date, period.due_date, emi, emi))
-        return cls(req, principal, periods)
+        return cls(req, principal, _plain_periods(req, principal, dates, 0))
 
     def copy(self) -> ProgressiveModel:
         periods = [replace(p, corrections=list(p.corrections), principal_payments=list(p.principal_payments))
@@ -221,7 +215,8 @@ class ProgressiveModel:
         return self.factors[key]
 
     def _rate_factor_till_due(self, period: ModelPeriod, start: date) -> Decimal:
-        req = self.req
+        req = self.req if period.annual_interest_rate is None \
+            else replace(self.req, annual_interest_rate=period.annual_interest_rate)
         if start == period.from_date or req.days_in_year != "actual" or period.due_date.year == period.rate_start.year:
             return rate_factor(req, period.rate_start, period.due_date, start)
         # A piece of an actual/actual period across a year end: each year's days over that year's length.
@@ -320,6 +315,25 @@ class ProgressiveModel:
                 self.pay_principal(period.number, on, portion)
         return portion
 
+    # -- a reschedule -----------------------------------------------------------------------------------------
+
+    def reschedule(self, change: TermChange) -> None:
+        """The periods after the first `change.keep` give way to those of the change's terms, whose EMIs amortise
+        what the kept periods leave of the principal (as Fineract recomputes the EMI of the periods from a rate
+        change or added periods on). Principal already paid on a dropped period (paid ahead) is carried onto the
+        new periods in order, as if paid on them: the balance fell by it when it was paid."""
+        dues = self.settled or self.settle_last_emi()
+        kept, dropped = self.periods[: change.keep], self.periods[change.keep:]
+        left = self.principal - sum((d.principal for d in dues[: change.keep]), ZERO)
+        new = _plain_periods(change.req, left, change.dates, change.keep) if left > 0 else []
+        for period in new:
+            period.annual_interest_rate = change.req.annual_interest_rate
+        _carry_paid_principal(dropped, new)
+        self.periods = kept + new
+        self.factors = {}  # the dropped periods' factors were cached under the numbers the new ones take
+        self.settled = None
+        self.settle_last_emi()
+
     # -- the schedule ------------------------------------------------------------------------------------------
 
     def installments(self, offset: int = 0) -> list[Installment]:
@@ -331,6 +345,47 @@ class ProgressiveModel:
             rows.append(Installment.scheduled(period.number + offset, period.from_date, period.due_date,
                                               dues.principal, dues.interest, balance))
         return rows
+
+
+@dataclass(frozen=True)
+class TermChange:
+    """A reschedule as the model applies it once its date `on` is reached: the first `keep` periods stay, the rest
+    are `dates` on the terms of `req` (its rate and grace on principal)."""
+
+    on: date
+    keep: int
+    req: ScheduleRequest
+    dates: list[PeriodDates]
+
+
+def _plain_periods(req: ScheduleRequest, principal: Decimal, dates: list[PeriodDates],
+                   offset: int) -> list[ModelPeriod]:
+    """Model periods (numbered after `offset`) with the EMIs of the plain progressive schedule for `principal`."""
+    plain = generate_progressive(req, principal, dates)
+    periods = []
+    # A plain schedule that pays off early has fewer rows than periods; the periods after it do not exist.
+    for index, (row, period) in enumerate(zip(plain, dates[: len(plain)], strict=True)):
+        rate_start = first_period_start(req, period.due_date) if index == 0 else period.from_date
+        emi = row.principal + row.interest
+        periods.append(ModelPeriod(offset + index + 1, rate_start, period.from_date, period.due_date, emi, emi))
+    return periods
+
+
+def _carry_paid_principal(dropped: list[ModelPeriod], new: list[ModelPeriod]) -> None:
+    """Dropped periods start on the reschedule's date, so nothing paid before it was interest on them."""
+    payments = sorted((c for p in dropped for c in p.principal_payments), key=lambda c: c.on)
+    targets = iter(new)
+    period = next(targets, None)
+    for payment in payments:
+        amount = payment.amount
+        while amount > 0 and period is not None:
+            portion = min(amount, period.emi - period.paid_principal)
+            if portion > 0:
+                period.paid_principal += portion
+                period.principal_payments.append(Correction(payment.on, portion))
+                amount -= portion
+            if period.paid_principal >= period.emi:
+                period = next(targets, None)
 
 
 def _sum_on(corrections: list[Correction], on: date) -> Decimal:
@@ -362,17 +417,40 @@ def recalculate_progressive_rows(
     down_payment: Decimal,
     transactions: list[Transaction],
     adjust_due_date: DueDateAdjuster | None = None,
+    changes: Sequence[TermChange] = (),
 ) -> list[Installment]:
     """The repayment rows of a progressive loan after its repayments (date order), numbered after the down payment
-    installment when there is one: being due at disbursement, it takes the first `down_payment` of the money."""
+    installment when there is one: being due at disbursement, it takes the first `down_payment` of the money.
+
+    `changes` (reschedules, in the order they were made) apply in that order, each after the repayments up to its
+    date (and the earlier changes' dates), before the later ones, as Fineract processes a loan's events by date."""
     model = ProgressiveModel.disbursed(req, principal, repayment_periods(req, adjust_due_date))
     strategy = strategy_for(req.transaction_processing_strategy)
+    pending = list(changes)
+    reached: date | None = None  # a change never applies before an earlier one
     owed_down_payment = down_payment
     for transaction in transactions:
+        reached = _apply_changes_before(model, pending, transaction.date, reached)
         to_down_payment = min(owed_down_payment, transaction.amount)
         owed_down_payment -= to_down_payment
         model.advance_to(transaction.date)
         model.repay(transaction.date, transaction.amount - to_down_payment, strategy)
+    _apply_changes_before(model, pending, None, reached)
     if req.as_of is not None:
         model.advance_to(req.as_of)
     return model.installments(offset=1 if req.down_payment is not None else 0)
+
+
+def _apply_changes_before(model: ProgressiveModel, pending: list[TermChange], before: date | None,
+                          reached: date | None) -> date | None:
+    """Apply (and take off `pending`) the changes due before a transaction on `before` (all with None)."""
+    while pending:
+        on = max(pending[0].on, reached) if reached else pending[0].on
+        if before is not None and on >= before:
+            break
+        if model.req.as_of is not None:
+            # Principal overdue at the change earns interest until then, as it will in the final schedule.
+            model.advance_to(min(on, model.req.as_of))
+        model.reschedule(pending.pop(0))
+        reached = on
+    return reached

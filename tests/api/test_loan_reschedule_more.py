@@ -366,16 +366,6 @@ def test_undo_of_a_recalculating_reschedule_brings_back_the_old_terms(
     _books_hold_what_was_paid(api, view)
 
 
-def test_a_progressive_recalculating_loan_is_not_rescheduled(
-        api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
-    set_business_date(runtime, tenant, date(2024, 1, 1))
-    product = make_product(api, name="Progressive", short_name="PRG", schedule_type="progressive", **RECALCULATING)
-    loan = active_loan(api, setup["client"], product["id"])
-    response = api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-03-01", "extra_terms": 2})
-    _refused(response, 409, "loan-recalculates-interest")
-    assert len(_loan(api, loan["id"])["schedule"]["periods"]) == 6  # nothing changed
-
-
 def test_accrual_recalculating_reschedule_trues_up_and_its_undo_reverses_it(
         api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
     set_business_date(runtime, tenant, date(2024, 1, 1))

@@ -18,14 +18,21 @@ reschedule transaction reversed and reverses the accrual true-up entry the resch
 can be undone after the later one.
 
 A loan that recalculates its interest rebuilds its installments from its terms and payments after every event, so
-a reschedule of such a loan (cumulative schedules; a progressive one is refused) changes the terms the rebuild
-uses, as Fineract's reschedule adds term variations to the loan that each regeneration of its schedule applies:
-from the first rescheduled installment on, the installments are those of the reschedule's rate, number of
+a reschedule of such a loan (cumulative or progressive schedule) changes the terms the rebuild uses, as
+Fineract's reschedule adds term variations to the loan that each regeneration of its schedule applies: from the
+first rescheduled installment on, the installments are those of the reschedule's rate, number of
 installments, first due date and grace on principal for the principal the kept installments leave, recalculated
 from the payments by the same rules (`akiba.loans.rescheduled`). The reschedule itself is such a rebuild as of the
 business date; an undo drops the reschedule's terms and rebuilds the installments the same way. Principal paid
 ahead before a reschedule's start carries over as a lower balance to reschedule (the new installments are
 computed for it), not as a credit on particular installments.
+
+On a progressive schedule the reschedule is an event of the loan's one interest model, as Fineract's
+ProgressiveEMICalculator takes a rate change or added periods (`akiba.loans.rescheduled`): the new rate counts from
+the start of the first rescheduled period (the last kept due date; a rate change in the middle of a period, which
+Fineract allows, is not offered, as `from_date` names installments), the EMI of the rescheduled periods is that of
+a progressive loan of the principal the kept periods leave, over the new number of periods, first due date and
+grace on principal; the kept periods keep their EMIs, and later payments move interest across the whole model.
 """
 
 from __future__ import annotations
@@ -195,12 +202,6 @@ def _changes(req: ScheduleRequest) -> dict[str, Any]:
             "grace_on_principal": req.grace_on_principal}
 
 
-def _refuse_progressive_recalculation(loan: Loan) -> None:
-    if loan.terms.get("schedule_type", "cumulative") != "cumulative":
-        raise conflict("loan-recalculates-interest",
-                       f"loan {loan.id} recalculates its interest on a progressive schedule; it cannot be rescheduled")
-
-
 def _replace_installments(s: Session, loan: Loan, req: ScheduleRequest, changed: list[LoanInstallment]) -> None:
     """A loan with a fixed schedule: the changed installments give way to the new ones."""
     new = _new_rows(s, loan, req, changed[0].n)
@@ -233,8 +234,6 @@ def reschedule(s: Session, who: Principal, data: Reschedule, loan_id: int | None
     loan, accounting, today = lock_loan(s, loan_id)
     require_status(loan, "active")
     recalculating = recalculates(loan)
-    if recalculating:
-        _refuse_progressive_recalculation(loan)
     assert loan.disbursed_on is not None
     # Built before the installments change: it derives the interest settled so far from the schedule as read.
     books = books_for(loan, accounting, who.user_id, today)
