@@ -30,6 +30,7 @@ class Strategy:
 
 
 _PEN_FEE_INT_PRI: tuple[Component, ...] = ("penalties", "fees", "interest", "principal")
+_PEN_FEE_PRI_INT: tuple[Component, ...] = ("penalties", "fees", "principal", "interest")
 _PEN_INT_PRI_FEE: tuple[Component, ...] = ("penalties", "interest", "principal", "fees")
 _PRI_PEN_FEE_INT: tuple[Component, ...] = ("principal", "penalties", "fees", "interest")
 _PRI_INT_PEN_FEE: tuple[Component, ...] = ("principal", "interest", "penalties", "fees")
@@ -61,9 +62,10 @@ STRATEGIES: dict[str, Strategy] = {
     "rbi-india-strategy": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
     "EARLY_REPAYMENT_STRATEGY": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
     "early-repayment-strategy": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
-    # Advanced payment allocation's default rules pay past-due and due installments oldest first, then the
-    # next installment, each penalties, fees, interest, principal.
-    "ADVANCED_PAYMENT_ALLOCATION": Strategy(_PEN_FEE_INT_PRI, _PEN_FEE_INT_PRI),
+    # Advanced payment allocation's default rules (Fineract's PaymentAllocationType order, horizontal processing,
+    # future installments NEXT_INSTALLMENT) pay past-due and due installments oldest first, then the next
+    # installment, each penalties, fees, principal, interest.
+    "ADVANCED_PAYMENT_ALLOCATION": Strategy(_PEN_FEE_PRI_INT, _PEN_FEE_PRI_INT),
 }
 
 

@@ -114,7 +114,8 @@ def test_principal_paid_late_earns_interest_until_it_is_paid(api: Api, runtime: 
     assert (second["paid"], second["late"], second["outstanding"]) == ("10.00", "10.00", "7.01")
     preview = _preview(api, [("17.01", "2024-02-01"), ("10.00", "2024-03-05")], "2024-03-05")
     assert _due(view) == [(p["principal"], p["interest"], p["outstanding_after"]) for p in preview["periods"]]
-    # The 10.00 paid installment 2's interest first (0.49), then 9.51 of its principal.
+    # Advanced payment allocation pays a past-due installment's principal before its interest (Fineract's default
+    # rule order: UC13 books this payment as 10.00 principal).
     payment = view["transactions"][-1]
-    assert (payment["principal"], payment["interest"]) == ("9.51", "0.49")
-    _assert_books(api, "25.94", "1.07")  # principal 16.43 + 9.51, interest 0.58 + 0.49
+    assert (payment["principal"], payment["interest"]) == ("10.00", "0.00")
+    _assert_books(api, "26.43", "0.58")  # principal 16.43 + 10.00, interest 0.58 + 0
