@@ -135,3 +135,23 @@ def test_two_reschedules_apply_in_order() -> None:
     assert got.installments[2].outstanding_after == Decimal("50.31")
     assert got.installments[3].interest == Decimal("0.42")
     assert sum(r.principal for r in got.installments) == Decimal("100.00")
+
+
+def test_principal_paid_ahead_before_the_reschedule_counts_on_the_new_installments() -> None:
+    # 40.00 on 2024-01-20 (a payment dated before the reschedule's start): installment 1 owes interest to that day
+    # only, 100 x 7%/12 x 19/31 = 0.3575 -> 0.36, so 16.65 is its principal and 22.99 goes ahead. The reschedule
+    # (4% over 5 from installment 2) amortises what installment 1 leaves, 100 - 16.65 = 83.35: EMI 83.35 x 0.20201
+    # = 16.84. The 22.99 paid ahead pays installment 2 (16.84, all principal: paid before its period began) and
+    # 6.15 of installment 3; the interest installment 2 could not take moves on to installment 3.
+    segment = Segment(2, date(2024, 2, 1), Decimal("4"), 5, date(2024, 3, 1), 0)
+    paid = [Transaction("repayment", date(2024, 1, 20), Decimal("40.00"))]
+    rows = rescheduled_preview(_request("2024-02-05"), [segment], paid).installments
+    assert [(r.principal, r.interest, r.paid) for r in rows[:3]] == [
+        (Decimal("16.65"), Decimal("0.36"), Decimal("17.01")), (Decimal("16.84"), Decimal("0"), Decimal("16.84")),
+        (rows[2].principal, rows[2].interest, Decimal("6.15"))]
+    assert all(r.principal + r.interest == Decimal("16.84") for r in rows[1:-1])
+    assert sum(r.principal for r in rows) == Decimal("100.00")
+    # Its interest: its own on 60.36 (83.35 - 22.99) at 4%/12 = 0.2012 -> 0.20, plus what installments 1 and 2 could
+    # not take: January accrued 0.35753 + 60.36 x 7%/12 x 12/31 = 0.13630, 0.49383 -> 0.49, of which 0.36 was
+    # paid (0.13 moves on), and February 0.20 on 60.36 at 4%: 0.20 + 0.13 + 0.20 = 0.53.
+    assert rows[2].interest == Decimal("0.53")
