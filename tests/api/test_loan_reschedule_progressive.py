@@ -206,3 +206,35 @@ def test_accrual_reschedule_trues_up_and_its_undo_reverses_it(
     gl = balances(api)
     assert (gl[RECEIVABLE], gl[INTEREST_INCOME]) == (Decimal("0.21"), Decimal("-0.21"))
     assert gl[PORTFOLIO] == Decimal("100.00") and gl[CASH] == Decimal("-100.00")
+
+
+def test_a_second_reschedule_undone_leaves_the_first(api: Api, runtime: Runtime, tenant: TenantInfo) -> None:
+    loan_id = _loan(api, runtime, tenant)
+    _on(runtime, tenant, "2024-02-01")
+    repay(api, loan_id, "17.01", "2024-02-01")
+    _on(runtime, tenant, "2024-02-02")
+    first = _reschedule(api, loan_id, from_date="2024-02-02", new_interest_rate="4")
+    _on(runtime, tenant, "2024-03-01")
+    repay(api, loan_id, "16.88", "2024-03-01")  # installment 2 at 4%, on its due date
+    after_first = _view(api, loan_id)
+    assert _amounts(after_first)[:2] == [("16.43", "0.58", "83.57", "17.01"), ("16.60", "0.28", "66.97", "16.88")]
+    assert _periods(after_first["schedule"]["periods"])[2:] == _periods(first["schedule"]["periods"])[2:]
+
+    _on(runtime, tenant, "2024-03-05")
+    second = _reschedule(api, loan_id, from_date="2024-03-05", new_number_of_repayments=8)
+    periods = second["schedule"]["periods"]
+    # Installments 3-8 carry the 66.97 installment 2 left, at 4% (the first reschedule's rate) over 6 months:
+    # r = 4%/12, (1 + r)^6 = 1.020167, EMI 66.97 r / (1 - 1.020167^-1) = 66.97 x 0.168620 = 11.29;
+    # installment 3 is 66.97 x 4%/12 = 0.2232 -> 0.22 of interest and 11.07 of principal.
+    assert len(periods) == 8 and second["number_of_repayments"] == 8
+    assert (periods[2]["principal"], periods[2]["interest"], periods[2]["total_due"]) == ("11.07", "0.22", "11.29")
+    assert _sum_principal(periods[2:]) == Decimal("66.97")
+
+    undone = ok(api.post(f"/api/v1/loans/{loan_id}/reschedule/undo", {}))
+    assert _periods(undone["schedule"]["periods"]) == _periods(after_first["schedule"]["periods"])
+    assert (undone["annual_interest_rate"], undone["number_of_repayments"]) == ("4", 6)
+    _cash_books_hold_what_was_paid(api, undone)
+
+
+def _sum_principal(periods: list[dict[str, Any]]) -> Decimal:
+    return sum((Decimal(p["principal"]) for p in periods), ZERO)
