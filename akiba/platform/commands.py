@@ -139,7 +139,8 @@ def _audit(session: Session, principal: Principal, spec: CommandSpec, resource_i
 
 
 def _needs_checking(session: Session, permissions: list[str]) -> bool:
-    return any(session.get(CheckedPermission, permission) is not None for permission in permissions)
+    return session.scalar(select(CheckedPermission.permission)
+                          .where(CheckedPermission.permission.in_(permissions)).limit(1)) is not None
 
 
 def _result_id(result: Any, resource_id: int | None) -> int | None:
