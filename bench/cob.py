@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,12 @@ def _close(rt: Runtime, tenant: TenantInfo, day: date, workers: int, chunk_size:
         view["chunk_stats"] = [tuple(r) for r in s.execute(text(
             "SELECT kind, count(*), sum(seconds), max(seconds) FROM cob_chunks WHERE run_id = :r GROUP BY kind "
             "ORDER BY kind"), {"r": run_id})]
+        # The run's serial phases (Amdahl): planning and queueing until the first chunk starts, and the final job
+        # (the day's accrual entries, the portfolio snapshot, the date) after the last chunk.
+        view["serial"] = s.execute(text(
+            "SELECT EXTRACT(EPOCH FROM min(c.started_at) - r.created_at), EXTRACT(EPOCH FROM r.finished_at - "
+            "max(c.finished_at)) FROM cob_runs r JOIN cob_chunks c ON c.run_id = r.id WHERE r.id = :r "
+            "GROUP BY r.id"), {"r": run_id}).one()
     view["wall_seconds"] = elapsed
     view["peak_kb"] = peak
     view["lock_waits"] = (lock_waits, samples)
@@ -240,9 +247,21 @@ def _report(label: str, day: date, view: dict[str, Any]) -> float:
     kinds = ", ".join(f"{kind} {n} chunks {float(total):.1f} s (longest {float(most):.2f})"
                       for kind, n, total, most in view["chunk_stats"])
     waits, samples = view["lock_waits"]
+    start, final = (float(x) for x in view["serial"])
     print(f"            chunk seconds: {kinds}; busy/wall = {busy / view['wall_seconds']:.2f}; backends waiting "
-          f"on a lock: {waits} in {samples} samples", flush=True)
+          f"on a lock: {waits} in {samples} samples; serial: {start:.1f} s to the first chunk, {final:.1f} s "
+          f"after the last", flush=True)
     return float(rate)
+
+
+def _print_pairs(days: list[tuple[int, float, float]]) -> None:
+    """Each 2-worker day against the 1-worker day just before it, with how much longer its chunks took: the same
+    chunks take the same CPU either way, so chunks taking longer with 2 workers means fewer free cores (other
+    processes on the machine), not contention inside the close."""
+    pairs = [(a, b) for a, b in pairwise(days) if (a[0], b[0]) == (1, 2)]
+    if pairs:
+        print("paired (each 2-worker day against the 1-worker day before it): " + "; ".join(
+            f"{b[1] / a[1]:.2f}x, chunk seconds x{b[2] / a[2]:.2f}" for a, b in pairs), flush=True)
 
 
 def main() -> None:
@@ -271,15 +290,18 @@ def main() -> None:
         print(f"generated {args.loans:,} loans (a third each current, overdue, paid off) and {args.savings:,} "
               f"savings accounts, closed to {FIRST_CLOSE}, in {time.perf_counter() - t0:.1f} s", flush=True)
         rates: dict[int, list[float]] = {}
+        days: list[tuple[int, float, float]] = []  # workers, loans/s, chunk seconds
         for i, workers in enumerate(int(w) for w in args.runs.split(",")):
             day = FIRST_CLOSE + timedelta(days=1 + i)
             print(f"vacuum analyze before {day}: {_vacuum(rt, tenant):.1f} s", flush=True)
             view = _close(rt, tenant, day, workers, args.chunk_size)
             rates.setdefault(workers, []).append(_report(f"{workers} worker{'s' if workers > 1 else ''}", day, view))
+            days.append((workers, rates[workers][-1], sum(float(total) for _, _, total, _ in view["chunk_stats"])))
         one, two = min(rates.get(1, [0.0])), max(rates.get(2, [0.0]))
         if one and two:
             print(f"speed-up with 2 workers: {two / one:.2f}x (target 1.6x; against the slower 1-worker day if "
                   f"several); 1M loans at the 2-worker rate: {1_000_000 / two / 60:.1f} min (target < 10)", flush=True)
+        _print_pairs(days)
         tps = pgbench_tps(server, args.pgbench_seconds, 2)
         print(f"pgbench TPC-B (scale 10, 2 clients) on the same server: {tps:,.0f} TPS ({_load()}); "
               f"loans closed per TPC-B transaction (2 workers): {two / tps:.2f}", flush=True)
