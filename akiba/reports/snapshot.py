@@ -37,6 +37,8 @@ WHERE l.status = 'active'
 GROUP BY l.id
 """  # noqa: S608  -- constant fragments only; every value is a bound parameter
 
+_SNAPSHOT_DATE = "CAST(current_setting('akiba.snapshot_date') AS date)"
+
 SNAPSHOT_COLUMNS = (
     "loan_id, office_id, loan_officer_id, product_id, client_id, group_id, currency, principal_disbursed, "
     "principal_outstanding, interest_outstanding, fees_outstanding, penalties_outstanding, overdue_principal, "
@@ -62,12 +64,15 @@ def snapshot_portfolio(session: Session, business_date: date) -> int:
     """
     session.execute(text("DELETE FROM portfolio_snapshots WHERE business_date = :as_of"), {"as_of": business_date})
     session.execute(text("SELECT set_config('work_mem', '64MB', true)"))  # sorts and hashes in memory
-    # A utility statement takes no bound parameter: the date goes in as a literal of a `date`'s ISO form.
-    as_of = f"DATE '{date.isoformat(business_date)}'"
-    live = LIVE_LOANS.replace(":as_of", as_of)
+    # A utility statement (CREATE TABLE AS) takes no bound parameter: the date is bound into a setting of this
+    # transaction, which the statement reads back.
+    session.execute(text("SELECT set_config('akiba.snapshot_date', :as_of, true)"),
+                    {"as_of": business_date.isoformat()})
+    live = LIVE_LOANS.replace(":as_of", _SNAPSHOT_DATE)
     session.execute(text(f"CREATE TEMPORARY TABLE portfolio_snapshot_rows ON COMMIT DROP AS {live}"))
     result = session.execute(
         text(f"INSERT INTO portfolio_snapshots (business_date, {SNAPSHOT_COLUMNS}) "  # noqa: S608
-             f"SELECT {as_of}, {SNAPSHOT_COLUMNS} FROM portfolio_snapshot_rows ORDER BY loan_id"))
+             f"SELECT :as_of, {SNAPSHOT_COLUMNS} FROM portfolio_snapshot_rows ORDER BY loan_id"),
+        {"as_of": business_date})
     session.execute(text("DROP TABLE portfolio_snapshot_rows"))  # a second snapshot in the same transaction
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
