@@ -148,6 +148,14 @@ def api(app_client: TestClient, tenant: TenantInfo) -> Api:
 
 
 @pytest.fixture
+def loan_setup(api: Api) -> dict[str, Any]:
+    """An office, a client and the monthly loan product (tests/api/loan_factories.py)."""
+    from loan_factories import office_client_product
+
+    return office_client_product(api)
+
+
+@pytest.fixture
 def head_office(api: Api) -> dict[str, Any]:
     response = api.post("/api/v1/offices", {"name": "Head Office", "opening_date": "2020-01-01"})
     assert response.status_code == 201, response.text

@@ -29,6 +29,16 @@ def ok(response: Any, status: int = 200) -> dict[str, Any]:
     return body
 
 
+def refused(response: Any, status: int, field: str | None = None, type_: str | None = None) -> None:
+    """A problem+json refusal with this status, naming `field` among its errors and of the problem type `type_`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    if field is not None:
+        assert field in [e["field"] for e in response.json()["errors"]], response.json()
+    if type_ is not None:
+        assert response.json()["type"].endswith(type_), response.json()
+
+
 def make_office(api: Api) -> int:
     return int(ok(api.post("/api/v1/offices", {"name": "Head Office", "opening_date": "2020-01-01"}), 201)["id"])
 
@@ -40,6 +50,21 @@ def make_client(api: Api, office_id: int, first: str = "Amina", last: str = "Odh
 
 def make_product(api: Api, **overrides: Any) -> dict[str, Any]:
     return ok(api.post("/api/v1/loan-products", {**MONTHLY, **overrides}), 201)
+
+
+def office_client_product(api: Api) -> dict[str, Any]:
+    """The usual world of a loan test: the head office, one client in it and the monthly product."""
+    office = make_office(api)
+    return {"office": office, "client": make_client(api, office), "product": make_product(api)}
+
+
+def get_loan(api: Api, loan_id: int) -> dict[str, Any]:
+    return ok(api.get(f"/api/v1/loans/{loan_id}"))
+
+
+def sum_of(periods: list[dict[str, Any]], name: str) -> Decimal:
+    """The total of one money column over schedule periods."""
+    return sum((Decimal(p[name]) for p in periods), Decimal(0))
 
 
 def submit(api: Api, client_id: int, product_id: int, principal: str = "1000.00", on: str = "2024-01-01",

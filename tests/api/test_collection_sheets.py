@@ -9,7 +9,7 @@ from typing import Any
 
 from conftest import Api, api_for
 from fastapi.testclient import TestClient
-from loan_factories import active_loan, balances, make_client, make_product, ok, repay
+from loan_factories import active_loan, balances, get_loan, make_client, make_product, ok, repay
 from sqlalchemy import text
 
 from akiba.platform.runtime import Runtime
@@ -48,9 +48,6 @@ def _account(api: Api, aid: int) -> dict[str, Any]:
     return ok(api.get(f"/api/v1/savings-accounts/{aid}"))
 
 
-def _loan(api: Api, loan_id: int) -> dict[str, Any]:
-    return ok(api.get(f"/api/v1/loans/{loan_id}"))
-
 
 def _sheet(meeting: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     loans, savings = meeting["loans"], meeting["savings"]
@@ -76,7 +73,7 @@ def test_a_sheet_posts_every_line_with_its_own_transaction_and_journal(api: Api,
     # Member 2: 100.00 + 30.00 - 20.00 = 110.00 (the deposit is applied before the withdrawal).
     assert [_account(api, a)["balance"] for a in meeting["savings"]] == ["50.00", "110.00"]
     for loan_id in meeting["loans"]:
-        loan = _loan(api, loan_id)
+        loan = get_loan(api, loan_id)
         assert Decimal(loan["summary"]["principal_outstanding"]) == Decimal("1000.00") - PRINCIPAL_1
         first = loan["schedule"]["periods"][0]
         assert (first["paid"], first["outstanding"]) == (EMI, "0.00")
@@ -103,7 +100,7 @@ def test_a_sheet_line_equals_the_single_call(api: Api) -> None:
     single = repay(api, meeting["loans"][1], "100.00", DAY)
     keys = ("amount", "principal", "interest", "fees", "penalties", "overpayment")
     assert {k: sheet[k] for k in keys} == {k: single[k] for k in keys}
-    assert _loan(api, meeting["loans"][0])["summary"] == _loan(api, meeting["loans"][1])["summary"]
+    assert get_loan(api, meeting["loans"][0])["summary"] == get_loan(api, meeting["loans"][1])["summary"]
 
 
 def test_a_refused_line_refuses_the_whole_sheet_and_names_the_line(api: Api) -> None:
@@ -119,7 +116,7 @@ def test_a_refused_line_refuses_the_whole_sheet_and_names_the_line(api: Api) -> 
     # Nothing of the sheet stays: not the repayments, not the deposits, not a journal line.
     assert balances(api) == before
     assert [_account(api, a)["balance"] for a in meeting["savings"]] == ["0.00", "100.00"]
-    assert all(_loan(api, i)["summary"]["principal_outstanding"] == "1000.00" for i in meeting["loans"])
+    assert all(get_loan(api, i)["summary"]["principal_outstanding"] == "1000.00" for i in meeting["loans"])
 
 
 def test_bad_lines_are_named_by_their_place_in_the_sheet(api: Api) -> None:
@@ -163,7 +160,7 @@ def test_a_sheet_waits_for_a_checker_when_one_of_its_lines_does(api: Api, app_cl
     checker = api_for(app_client, api.tenant, "checker", "Check-12345")
     ok(checker.post(f"/api/v1/pending-commands/{pending['pending_command_id']}/approve"))
     assert [_account(api, a)["balance"] for a in meeting["savings"]] == ["50.00", "110.00"]
-    assert Decimal(_loan(api, meeting["loans"][0])["summary"]["principal_outstanding"]) == 1000 - PRINCIPAL_1
+    assert Decimal(get_loan(api, meeting["loans"][0])["summary"]["principal_outstanding"]) == 1000 - PRINCIPAL_1
 
 
 def test_sheets_sharing_members_in_opposite_orders_never_deadlock(api: Api, app_client: TestClient,
@@ -191,7 +188,7 @@ def test_sheets_sharing_members_in_opposite_orders_never_deadlock(api: Api, app_
     assert outcomes == Counter({201: 8})
     assert [_account(api, a)["balance"] for a in savings] == ["8.00", "108.00"]
     for loan_id in loans:
-        repaid = [t for t in _loan(api, loan_id)["transactions"] if t["type"] == "repayment"]
+        repaid = [t for t in get_loan(api, loan_id)["transactions"] if t["type"] == "repayment"]
         assert sum(Decimal(t["amount"]) for t in repaid) == Decimal("80.00")
     with _session(runtime, api) as s:
         control = s.scalar(text("SELECT sum(CASE WHEN l.side = 'credit' THEN l.amount ELSE -l.amount END) "
@@ -222,14 +219,14 @@ def test_lines_that_replay_history_come_out_as_single_calls(api: Api) -> None:
     repay(api, late_twin, "30.00", DAY)
     assert [line["amount"] for line in answer["repayments"]] == ["50.00", "30.00", "38.85"]
     for loan_id, twin in ((twice, twice_twin), (late, late_twin)):
-        mine, theirs = _loan(api, loan_id), _loan(api, twin)
+        mine, theirs = get_loan(api, loan_id), get_loan(api, twin)
         assert mine["summary"] == theirs["summary"]
         assert mine["schedule"]["periods"] == theirs["schedule"]["periods"]
         keys = ("type", "transaction_date", "amount", "principal", "interest", "reversed")
         assert [{k: t[k] for k in keys} for t in mine["transactions"]] == \
             [{k: t[k] for k in keys} for t in theirs["transactions"]]
     # 50.00 + 38.85 is the first EMI: installment 1 is paid, as by one repayment of 88.85.
-    assert _loan(api, twice)["schedule"]["periods"][0]["outstanding"] == "0.00"
+    assert get_loan(api, twice)["schedule"]["periods"][0]["outstanding"] == "0.00"
 
 
 def test_two_deposits_to_one_account_each_answer_their_running_balance(api: Api, runtime: Runtime) -> None:

@@ -11,9 +11,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from conftest import Api
-from loan_factories import active_loan, balances, make_client, make_office, make_product, ok, repay, set_business_date
+from loan_factories import (
+    active_loan,
+    balances,
+    get_loan,
+    make_product,
+    ok,
+    refused,
+    repay,
+    set_business_date,
+    sum_of,
+)
 from sqlalchemy import select
 from test_admin_api import as_user, make_user
 
@@ -29,28 +38,12 @@ DUE_FIELDS = ("n", "from_date", "due_date", "principal", "interest", "fees", "pe
               "outstanding_after", "paid", "outstanding")
 
 
-@pytest.fixture
-def setup(api: Api) -> dict[str, Any]:
-    office = make_office(api)
-    return {"office": office, "client": make_client(api, office), "product": make_product(api)}
-
-
-def _loan(api: Api, loan_id: int) -> dict[str, Any]:
-    return ok(api.get(f"/api/v1/loans/{loan_id}"))
 
 
 def _due(view: dict[str, Any]) -> list[dict[str, Any]]:
     return [{name: p[name] for name in DUE_FIELDS} for p in view["schedule"]["periods"]]
 
 
-def _refused(response: Any, status: int, type_: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["type"].endswith(type_), response.json()
-
-
-def _sum(periods: list[dict[str, Any]], name: str) -> Decimal:
-    return sum((Decimal(p[name]) for p in periods), ZERO)
 
 
 def _undo(api: Api, loan_id: int, **body: Any) -> dict[str, Any]:
@@ -60,10 +53,11 @@ def _undo(api: Api, loan_id: int, **body: Any) -> dict[str, Any]:
 # --- undo -------------------------------------------------------------------------------------------------------
 
 
-def test_undo_puts_back_the_installments_rate_and_count_and_moves_no_money(api: Api, setup: dict[str, Any]) -> None:
-    loan = active_loan(api, setup["client"], setup["product"]["id"])
+def test_undo_puts_back_the_installments_rate_and_count_and_moves_no_money(
+        api: Api, loan_setup: dict[str, Any]) -> None:
+    loan = active_loan(api, loan_setup["client"], loan_setup["product"]["id"])
     repay(api, loan["id"], "88.85", "2024-02-01")
-    original = _loan(api, loan["id"])
+    original = get_loan(api, loan["id"])
     books = balances(api)
     view = ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule",
                        {"from_date": "2024-02-15", "extra_terms": 3, "new_interest_rate": "6"}))
@@ -71,7 +65,7 @@ def test_undo_puts_back_the_installments_rate_and_count_and_moves_no_money(api: 
     # 921.15 over 14 months at 0.5%: interest 4.60575 -> 4.61, EMI 4.60575 / (1 - 1.005^-14) = 68.29,
     # principal 68.29 - 4.61 = 63.68.
     assert len(periods) == 15 and (periods[1]["principal"], periods[1]["interest"]) == ("63.68", "4.61")
-    assert _sum(periods[1:], "principal") == Decimal("921.15")
+    assert sum_of(periods[1:], "principal") == Decimal("921.15")
     assert (view["annual_interest_rate"], view["number_of_repayments"]) == ("6", 15)
 
     undone = _undo(api, loan["id"], note="agreed by mistake")
@@ -80,7 +74,7 @@ def test_undo_puts_back_the_installments_rate_and_count_and_moves_no_money(api: 
     assert undone["summary"] == original["summary"]
     # 11 installments of 88.85 (the last one a little less) left: interest left = 11 x 88.85 - 921.15 less the
     # last installment's rounding, exactly what it was before the reschedule.
-    assert undone["summary"]["interest_outstanding"] == str(_sum(original["schedule"]["periods"][1:], "interest"))
+    assert undone["summary"]["interest_outstanding"] == str(sum_of(original["schedule"]["periods"][1:], "interest"))
     resched = undone["transactions"][-1]
     assert resched["type"] == "reschedule" and resched["reversed"] is True and "agreed by mistake" in resched["note"]
     assert balances(api) == books  # cash accounting: neither the reschedule nor its undo posted anything
@@ -88,16 +82,16 @@ def test_undo_puts_back_the_installments_rate_and_count_and_moves_no_money(api: 
     paid = repay(api, loan["id"], "88.85", "2024-03-01")
     assert (paid["principal"], paid["interest"]) == ("79.64", "9.21")
     assert balances(api)["1210"] == Decimal("841.51")  # 1000 - 78.85 - 79.64
-    _refused(api.post(f"/api/v1/loans/{loan['id']}/reschedule/undo", {}), 409, "loan-not-rescheduled")
+    refused(api.post(f"/api/v1/loans/{loan['id']}/reschedule/undo", {}), 409, type_="loan-not-rescheduled")
 
 
-def test_undo_puts_back_installment_fees_and_charges(api: Api, setup: dict[str, Any]) -> None:
+def test_undo_puts_back_installment_fees_and_charges(api: Api, loan_setup: dict[str, Any]) -> None:
     product = make_product(api, name="Serviced", short_name="SRV", charges=[
         {"name": "Service", "charge_time": "installment", "calculation": "flat", "amount": "1.00"}])
-    loan = active_loan(api, setup["client"], product["id"])
+    loan = active_loan(api, loan_setup["client"], product["id"])
     ok(api.post(f"/api/v1/loans/{loan['id']}/charges", {"name": "Visit", "amount": "5.00", "due_date": "2024-06-15"}),
        201)
-    original = _loan(api, loan["id"])
+    original = get_loan(api, loan["id"])
     assert original["schedule"]["periods"][5]["fees"] == "6.00"  # 2024-06-01 < 06-15 <= 07-01: installment 6
     moved = ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule",
                         {"from_date": "2024-02-01", "new_first_due_date": "2024-02-15"}))
@@ -108,10 +102,10 @@ def test_undo_puts_back_installment_fees_and_charges(api: Api, setup: dict[str, 
     assert undone["summary"]["fees_outstanding"] == "17.00"  # 12 x 1.00 service + 5.00 visit
 
 
-def test_only_the_latest_reschedule_is_undone_then_the_one_before(api: Api, setup: dict[str, Any]) -> None:
-    loan = active_loan(api, setup["client"], setup["product"]["id"])
+def test_only_the_latest_reschedule_is_undone_then_the_one_before(api: Api, loan_setup: dict[str, Any]) -> None:
+    loan = active_loan(api, loan_setup["client"], loan_setup["product"]["id"])
     repay(api, loan["id"], "88.85", "2024-02-01")
-    original = _loan(api, loan["id"])
+    original = get_loan(api, loan["id"])
     first = ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-03-01",
                                                                    "new_interest_rate": "6"}))
     # 921.15 over the 11 months left at 0.5%: interest 4.61, EMI 86.27, principal 81.66.
@@ -128,49 +122,50 @@ def test_only_the_latest_reschedule_is_undone_then_the_one_before(api: Api, setu
         ("disbursement", False), ("repayment", False), ("reschedule", False), ("reschedule", True)]
     again = _undo(api, loan["id"])
     assert _due(again) == _due(original) and again["annual_interest_rate"] == "12"
-    _refused(api.post(f"/api/v1/loans/{loan['id']}/reschedule/undo", {}), 409, "loan-not-rescheduled")
+    refused(api.post(f"/api/v1/loans/{loan['id']}/reschedule/undo", {}), 409, type_="loan-not-rescheduled")
 
 
-def test_undo_is_refused_once_the_loan_changed(api: Api, setup: dict[str, Any]) -> None:
-    loan = active_loan(api, setup["client"], setup["product"]["id"])
+def test_undo_is_refused_once_the_loan_changed(api: Api, loan_setup: dict[str, Any]) -> None:
+    loan = active_loan(api, loan_setup["client"], loan_setup["product"]["id"])
     repay(api, loan["id"], "88.85", "2024-02-01")
     path = f"/api/v1/loans/{loan['id']}/reschedule"
     rescheduled = ok(api.post(path, {"from_date": "2024-02-15", "extra_terms": 3}))
 
     later = repay(api, loan["id"], "70.84", "2024-03-01")  # the rescheduled installment 2: 61.63 + 9.21
-    _refused(api.post(f"{path}/undo", {}), 409, "loan-changed-since-reschedule")
-    assert _due(_loan(api, loan["id"]))[1]["paid"] == "70.84"  # nothing changed
+    refused(api.post(f"{path}/undo", {}), 409, type_="loan-changed-since-reschedule")
+    assert _due(get_loan(api, loan["id"]))[1]["paid"] == "70.84"  # nothing changed
     ok(api.post(f"/api/v1/loans/{loan['id']}/transactions/{later['id']}/undo"))
-    assert _due(_loan(api, loan["id"])) == _due(rescheduled)  # as the reschedule left it: undo allowed again
+    assert _due(get_loan(api, loan["id"])) == _due(rescheduled)  # as the reschedule left it: undo allowed again
 
     charge = ok(api.post(f"/api/v1/loans/{loan['id']}/charges",
                          {"name": "Visit", "amount": "5.00", "due_date": "2024-06-15"}), 201)
-    _refused(api.post(f"{path}/undo", {}), 409, "loan-changed-since-reschedule")
+    refused(api.post(f"{path}/undo", {}), 409, type_="loan-changed-since-reschedule")
     ok(api.post(f"/api/v1/loans/{loan['id']}/waive-charge", {"charge_id": charge["id"],
                                                              "transaction_date": "2024-03-01"}), 201)
-    _refused(api.post(f"{path}/undo", {}), 409, "loan-changed-since-reschedule")
+    refused(api.post(f"{path}/undo", {}), 409, type_="loan-changed-since-reschedule")
 
-    other = active_loan(api, setup["client"], setup["product"]["id"])
+    other = active_loan(api, loan_setup["client"], loan_setup["product"]["id"])
     paid = repay(api, other["id"], "88.85", "2024-02-01")
     ok(api.post(f"/api/v1/loans/{other['id']}/reschedule", {"from_date": "2024-02-15", "extra_terms": 3}))
     ok(api.post(f"/api/v1/loans/{other['id']}/transactions/{paid['id']}/undo"))  # before the reschedule
-    _refused(api.post(f"/api/v1/loans/{other['id']}/reschedule/undo", {}), 409, "loan-changed-since-reschedule")
+    refused(api.post(f"/api/v1/loans/{other['id']}/reschedule/undo", {}), 409, type_="loan-changed-since-reschedule")
 
 
-def test_undo_has_its_own_permission_can_wait_for_a_checker_and_is_audited(api: Api, setup: dict[str, Any]) -> None:
-    loan = active_loan(api, setup["client"], setup["product"]["id"])
-    original = _loan(api, loan["id"])
+def test_undo_has_its_own_permission_can_wait_for_a_checker_and_is_audited(
+        api: Api, loan_setup: dict[str, Any]) -> None:
+    loan = active_loan(api, loan_setup["client"], loan_setup["product"]["id"])
+    original = get_loan(api, loan["id"])
     ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-02-01", "extra_terms": 12}))
     make_user(api, "rescheduler", ["loans:reschedule", "loans:read"])
-    _refused(as_user(api, "rescheduler").post(f"/api/v1/loans/{loan['id']}/reschedule/undo", {}), 403, "forbidden")
+    refused(as_user(api, "rescheduler").post(f"/api/v1/loans/{loan['id']}/reschedule/undo", {}), 403, type_="forbidden")
 
     ok(api.put("/api/v1/maker-checker/loans:reschedule-undo", {"enabled": True}))
     parked = api.post(f"/api/v1/loans/{loan['id']}/reschedule/undo", {})
     assert parked.status_code == 202 and parked.json()["command"] == "loans:reschedule-undo", parked.text
-    assert len(_loan(api, loan["id"])["schedule"]["periods"]) == 24  # nothing changed yet
+    assert len(get_loan(api, loan["id"])["schedule"]["periods"]) == 24  # nothing changed yet
     make_user(api, "checker", ["loans:reschedule-undo:check", "loans:read"])
     ok(as_user(api, "checker").post(f"/api/v1/pending-commands/{parked.json()['pending_command_id']}/approve"))
-    assert _due(_loan(api, loan["id"])) == _due(original)
+    assert _due(get_loan(api, loan["id"])) == _due(original)
     audit = ok(api.get("/api/v1/audit/commands", command="loans:reschedule-undo"))["items"]
     # The maker's request parked, the checker's approval ran it (the refusal without the permission stopped at the
     # permission check, before any command ran).
@@ -179,15 +174,15 @@ def test_undo_has_its_own_permission_can_wait_for_a_checker_and_is_audited(api: 
     assert audit[0]["summary"]["pending_command_id"] == parked.json()["pending_command_id"]
 
 
-def test_accrual_undo_reverses_the_true_up(api: Api, setup: dict[str, Any], runtime: Runtime,
+def test_accrual_undo_reverses_the_true_up(api: Api, loan_setup: dict[str, Any], runtime: Runtime,
                                            tenant: TenantInfo) -> None:
     product = make_product(api, name="Accrual", short_name="ACR", accounting_rule="accrual_periodic")
-    loan = active_loan(api, setup["client"], product["id"])
+    loan = active_loan(api, loan_setup["client"], product["id"])
     set_business_date(runtime, tenant, date(2024, 1, 10) + timedelta(days=1))
     with runtime.session(tenant) as s:  # close of business through 2024-01-10: 10 of 31 days of 10.00 = 3.23
         assert ensure_closed(s, loan["id"]) is True
         commit(s)
-    original = _loan(api, loan["id"])
+    original = get_loan(api, loan["id"])
     ok(api.post(f"/api/v1/loans/{loan['id']}/reschedule", {"from_date": "2024-01-01", "new_interest_rate": "6"}))
     # January's interest is now 5.00, of which 10/31 earned by 2024-01-10: 1.61; the 1.62 above it left income.
     gl = balances(api)
@@ -214,9 +209,9 @@ def test_accrual_undo_reverses_the_true_up(api: Api, setup: dict[str, Any], runt
 
 
 def test_accrual_undo_after_close_of_business_accrued_on_the_new_installments(
-        api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
+        api: Api, loan_setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
     product = make_product(api, name="Accrual", short_name="ACR", accounting_rule="accrual_periodic")
-    loan = active_loan(api, setup["client"], product["id"])
+    loan = active_loan(api, loan_setup["client"], product["id"])
     for day in (date(2024, 1, 11), date(2024, 1, 21)):
         set_business_date(runtime, tenant, day)
         with runtime.session(tenant) as s:
@@ -254,10 +249,10 @@ PERIOD_FIELDS = ("from_date", "due_date", "principal", "interest", "total_due", 
                  "in_advance", "late", "outstanding", "paid_date")
 
 
-def _recalculating_loan(api: Api, runtime: Runtime, tenant: TenantInfo, setup: dict[str, Any]) -> int:
+def _recalculating_loan(api: Api, runtime: Runtime, tenant: TenantInfo, loan_setup: dict[str, Any]) -> int:
     set_business_date(runtime, tenant, date(2024, 1, 1))
     product = make_product(api, name="Recalculating", short_name="RCL", **RECALCULATING)
-    return int(active_loan(api, setup["client"], product["id"])["id"])
+    return int(active_loan(api, loan_setup["client"], product["id"])["id"])
 
 
 def _on(runtime: Runtime, tenant: TenantInfo, day: str) -> None:
@@ -287,8 +282,8 @@ def _books_hold_what_was_paid(api: Api, view: dict[str, Any]) -> None:
 
 
 def test_a_recalculating_loan_rescheduled_from_its_start_is_a_loan_with_the_new_terms(
-        api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
-    loan_id = _recalculating_loan(api, runtime, tenant, setup)
+        api: Api, loan_setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
+    loan_id = _recalculating_loan(api, runtime, tenant, loan_setup)
     _on(runtime, tenant, "2024-01-10")
     view = ok(api.post(f"/api/v1/loans/{loan_id}/reschedule",
                        {"from_date": "2024-01-01", "new_interest_rate": "9", "extra_terms": 2}))
@@ -300,27 +295,27 @@ def test_a_recalculating_loan_rescheduled_from_its_start_is_a_loan_with_the_new_
     payments = [("300.00", "2024-01-20")]
     _on(runtime, tenant, "2024-01-20")
     repay(api, loan_id, "300.00", "2024-01-20")
-    view = _loan(api, loan_id)
+    view = get_loan(api, loan_id)
     assert _periods(view["schedule"]) == _preview(api, payments, "2024-01-20", **new_terms)
     assert len(view["schedule"]["periods"]) == 8
     # Late: installment 2 (due 2024-03-01) paid on 2024-03-10; the overdue principal earns interest meanwhile.
     payments.append(("150.00", "2024-03-10"))
     _on(runtime, tenant, "2024-03-10")
     repay(api, loan_id, "150.00", "2024-03-10")
-    view = _loan(api, loan_id)
+    view = get_loan(api, loan_id)
     assert _periods(view["schedule"]) == _preview(api, payments, "2024-03-10", **new_terms)
     assert _periods(view["schedule"]) != _preview(api, payments, "2024-03-10")  # the old terms are gone
     _books_hold_what_was_paid(api, view)
-    _refused(api.post(f"/api/v1/loans/{loan_id}/reschedule/undo", {}), 409, "loan-changed-since-reschedule")
+    refused(api.post(f"/api/v1/loans/{loan_id}/reschedule/undo", {}), 409, type_="loan-changed-since-reschedule")
 
 
 def test_a_recalculating_loan_keeps_its_paid_installment_and_reschedules_the_rest(
-        api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
-    loan_id = _recalculating_loan(api, runtime, tenant, setup)
-    first = _loan(api, loan_id)["schedule"]["periods"][0]
+        api: Api, loan_setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
+    loan_id = _recalculating_loan(api, runtime, tenant, loan_setup)
+    first = get_loan(api, loan_id)["schedule"]["periods"][0]
     _on(runtime, tenant, "2024-02-01")
     repay(api, loan_id, first["total_due"], "2024-02-01")  # installment 1, in full on its due date
-    before = _loan(api, loan_id)
+    before = get_loan(api, loan_id)
     kept = _periods(before["schedule"])[0]
     left = kept["outstanding_after"]
     # 1000 less installment 1's principal: what installments 2-6 carry at 12%, now over 6 installments at 6%.
@@ -337,22 +332,22 @@ def test_a_recalculating_loan_keeps_its_paid_installment_and_reschedules_the_res
     # Installment 2 (due 2024-03-01) paid late on 2024-03-20 with 300.00, the excess reducing the EMI after it.
     _on(runtime, tenant, "2024-03-20")
     repay(api, loan_id, "300.00", "2024-03-20")
-    view = _loan(api, loan_id)
+    view = get_loan(api, loan_id)
     assert _periods(view["schedule"])[0] == kept
     assert _periods(view["schedule"])[1:] == _preview(api, [("300.00", "2024-03-20")], "2024-03-20", **rest)
     _books_hold_what_was_paid(api, view)
     # Its reversal rebuilds without it, still on the rescheduled terms: 7 installments, the rest carrying `left`.
     ok(api.post(f"/api/v1/loans/{loan_id}/transactions/{view['transactions'][-1]['id']}/undo"))
-    back = _loan(api, loan_id)["schedule"]["periods"]
+    back = get_loan(api, loan_id)["schedule"]["periods"]
     assert _periods({"periods": back})[0] == kept and len(back) == 7 and back[1]["due_date"] == "2024-03-01"
-    assert _sum(back[1:], "principal") == Decimal(left)
+    assert sum_of(back[1:], "principal") == Decimal(left)
 
 
 def test_undo_of_a_recalculating_reschedule_brings_back_the_old_terms(
-        api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
-    loan_id = _recalculating_loan(api, runtime, tenant, setup)
+        api: Api, loan_setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
+    loan_id = _recalculating_loan(api, runtime, tenant, loan_setup)
     _on(runtime, tenant, "2024-01-10")
-    original = _loan(api, loan_id)
+    original = get_loan(api, loan_id)
     ok(api.post(f"/api/v1/loans/{loan_id}/reschedule", {"from_date": "2024-03-01", "new_first_due_date": "2024-03-15",
                                                           "grace_on_principal": 1}))
     undone = _undo(api, loan_id)
@@ -361,17 +356,17 @@ def test_undo_of_a_recalculating_reschedule_brings_back_the_old_terms(
     # A later payment rebuilds on the old terms: as the preview of the loan as disbursed.
     _on(runtime, tenant, "2024-01-25")
     repay(api, loan_id, "250.00", "2024-01-25")
-    view = _loan(api, loan_id)
+    view = get_loan(api, loan_id)
     assert _periods(view["schedule"]) == _preview(api, [("250.00", "2024-01-25")], "2024-01-25")
     _books_hold_what_was_paid(api, view)
 
 
 def test_accrual_recalculating_reschedule_trues_up_and_its_undo_reverses_it(
-        api: Api, setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
+        api: Api, loan_setup: dict[str, Any], runtime: Runtime, tenant: TenantInfo) -> None:
     set_business_date(runtime, tenant, date(2024, 1, 1))
     product = make_product(api, name="Accruing", short_name="ACC", accounting_rule="accrual_periodic",
                            **RECALCULATING)
-    loan_id = active_loan(api, setup["client"], product["id"])["id"]
+    loan_id = active_loan(api, loan_setup["client"], product["id"])["id"]
     _on(runtime, tenant, "2024-01-11")
     with runtime.session(tenant) as s:  # close of business through 2024-01-10
         assert ensure_closed(s, loan_id) is True
@@ -379,7 +374,7 @@ def test_accrual_recalculating_reschedule_trues_up_and_its_undo_reverses_it(
     # January at 12%: 1000 x 12% x 31/365 = 10.19, of which 10 of 31 days accrued: 3.287 -> 3.29.
     books = balances(api)
     assert (books["1220"], books["4100"]) == (Decimal("3.29"), Decimal("-3.29"))
-    original = _loan(api, loan_id)
+    original = get_loan(api, loan_id)
 
     view = ok(api.post(f"/api/v1/loans/{loan_id}/reschedule", {"from_date": "2024-01-01", "new_interest_rate": "6"}))
     # January at 6%: 1000 x 6% x 31/365 = 5.0959 -> 5.10, 10 of 31 days earned: 1.645 -> 1.65; 1.64 leaves income.
