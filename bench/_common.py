@@ -8,7 +8,10 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,19 @@ def database(server_url: str, name: str) -> str:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     base, _, query = server_url.partition("?")
     return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
+
+
+@contextmanager
+def scratch_home(prefix: str) -> Iterator[Path]:
+    """A temporary folder for the embedded server, whose server is stopped before the folder is removed: a
+    server still running writes into the folder (a checkpoint) while it is being deleted."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        home = Path(tmp)
+        os.chmod(home, 0o755)  # noqa: S103  # the embedded server runs as its own user when we are root
+        try:
+            yield home
+        finally:
+            embedded.stop(home)
 
 
 def scratch_platform(home: Path, name: str, token_rate_limit_per_minute: int = 100_000) -> tuple[str, Runtime]:

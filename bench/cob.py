@@ -20,7 +20,6 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from itertools import pairwise
@@ -38,7 +37,7 @@ from akiba.platform.bootstrap import configure_logging  # noqa: E402
 from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
 from akiba.platform.tenancy import TenantInfo  # noqa: E402
-from bench._common import PASSWORD, pgbench_tps, scratch_platform  # noqa: E402
+from bench._common import PASSWORD, pgbench_tps, scratch_home, scratch_platform  # noqa: E402
 
 LOAN_PRODUCT: dict[str, Any] = {
     "name": "Bench accrual", "short_name": "BAC", "currency": "USD",
@@ -273,9 +272,7 @@ def main() -> None:
     parser.add_argument("--runs", default="1,2", help="workers per timed day, in order (e.g. 1,2,1 to bracket)")
     args = parser.parse_args()
     configure_logging("WARNING")
-    with tempfile.TemporaryDirectory(prefix="akiba-bench-cob-") as tmp:
-        home = Path(tmp)
-        os.chmod(home, 0o755)  # noqa: S103  # the embedded server runs as its own user when we are root
+    with scratch_home("akiba-bench-cob-") as home:
         server, rt = scratch_platform(home, "akiba_bench_cob", token_rate_limit_per_minute=1_000_000)
         settings, control = rt.settings, rt.control_url
         tenant = create_tenant(rt, "bench", "Bench MFI", PASSWORD)

@@ -25,7 +25,6 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -44,7 +43,7 @@ from akiba.platform.bootstrap import configure_logging  # noqa: E402
 from akiba.platform.db import commit, dispose_engines, tenant_session  # noqa: E402
 from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.tenancy import TenantInfo  # noqa: E402
-from bench._common import PASSWORD, load_average, pgbench_tps, scratch_platform  # noqa: E402
+from bench._common import PASSWORD, load_average, pgbench_tps, scratch_home, scratch_platform  # noqa: E402
 
 OFFICES = 10
 DAYS = 365
@@ -215,8 +214,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     configure_logging("WARNING")
-    with tempfile.TemporaryDirectory(prefix="akiba-bench-ledger-") as tmp:
-        home = Path(tmp)
+    with scratch_home("akiba-bench-ledger-") as home:
         server_url, rt = scratch_platform(home, "akiba_bench")
         tenant = create_tenant(rt, "bench", "Bench", PASSWORD)
         offices, dr, cr = _setup(tenant)

@@ -18,7 +18,6 @@ import argparse
 import multiprocessing as mp
 import os
 import sys
-import tempfile
 import time
 from datetime import date
 from decimal import Decimal
@@ -37,7 +36,16 @@ from akiba.platform.bootstrap import configure_logging  # noqa: E402
 from akiba.platform.db import dispose_engines, engine_for  # noqa: E402
 from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
-from bench._common import PASSWORD, KeepAliveClient, free_port, load_average, pgbench_tps, scratch_platform, serve  # noqa: E402
+from bench._common import (  # noqa: E402
+    PASSWORD,
+    KeepAliveClient,
+    free_port,
+    load_average,
+    pgbench_tps,
+    scratch_home,
+    scratch_platform,
+    serve,
+)
 
 MONTHLY_12 = {"principal": "10000.00", "currency": "USD", "digits": 2, "annual_interest_rate": "18",
               "interest_type": "declining_balance", "amortization": "equal_installments",
@@ -165,8 +173,7 @@ def main() -> None:
     monthly, weekly = schedules_per_second(MONTHLY_12), schedules_per_second(WEEKLY_52)
     print(f"schedules/s, one core: 12-period monthly {monthly:,.0f} (target 5,000); "
           f"52-period weekly {weekly:,.0f} (target 1,500)", flush=True)
-    with tempfile.TemporaryDirectory(prefix="akiba-bench-loans-") as tmp:
-        home = Path(tmp)
+    with scratch_home("akiba-bench-loans-") as home:
         server_url, rt = scratch_platform(home, "akiba_bench_loans")
         control_url = rt.control_url
         create_tenant(rt, "bench", "Bench", PASSWORD)

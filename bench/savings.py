@@ -17,7 +17,6 @@ import argparse
 import os
 import random
 import sys
-import tempfile
 import threading
 import time
 from datetime import date
@@ -34,7 +33,7 @@ from akiba.platform.db import dispose_engines  # noqa: E402
 from akiba.platform.provisioning import create_tenant  # noqa: E402
 from akiba.platform.runtime import Runtime  # noqa: E402
 from akiba.platform.tenancy import TenantInfo  # noqa: E402
-from bench._common import PASSWORD, KeepAliveClient, load_average, pgbench_tps, scratch_platform, serve  # noqa: E402
+from bench._common import PASSWORD, KeepAliveClient, load_average, pgbench_tps, scratch_home, scratch_platform, serve  # noqa: E402
 
 PRODUCT = {"name": "Bench Save", "currency": "USD", "annual_interest_rate": "5",
            "interest_calculation": "daily_balance", "compounding": "daily", "posting": "monthly", "days_in_year": 365}
@@ -155,8 +154,7 @@ def main() -> None:
     parser.add_argument("--accounting", choices=["cash", "none"], default="cash")
     args = parser.parse_args()
     configure_logging("WARNING")
-    with tempfile.TemporaryDirectory(prefix="akiba-bench-") as tmp:
-        home = Path(tmp)
+    with scratch_home("akiba-bench-") as home:
         server_url, rt = scratch_platform(home, "akiba_bench")
         control_url = rt.control_url
         tenant = create_tenant(rt, "bench", "Bench", PASSWORD)
