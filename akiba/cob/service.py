@@ -13,15 +13,19 @@ open-ended so entities created during the run are closed too). Each chunk is a p
 - a chunk stages its loan accruals (cob_staged_accruals) instead of posting them, and writes nothing any
   other chunk writes (no shared counter: the run's progress is the sum of its chunk rows, read on demand),
   so chunks on different workers never wait on each other;
+- a loan chunk also writes its loans' portfolio snapshot rows of D (akiba.reports.snapshot), so that the end of
+  the run has no portfolio-wide statement left to wait for; a loan command on a loan already closed for D drops
+  its row (snapshot_outdated);
 - the last chunk to finish queues the final job, which posts the day's staged accruals (one journal entry per
-  office, currency, product and direction), moves the business date to D+1 and ends the run ``completed`` or
-  ``completed_with_errors``, all in one transaction.
+  office, currency, product and direction), completes the snapshot (the rows dropped or missing), moves the
+  business date to D+1 and ends the run ``completed`` or ``completed_with_errors``, all in one transaction.
 
     start_run(s, day, chunk_size, created_by) -> CobRun          # in the caller's transaction (a command)
     enqueue(rt, tenant, run_id)                                  # after commit; again to resume
     run_chunk(rt, tenant_id, chunk_id) / finish_run(rt, tenant_id, run_id)   # the jobs
     run_view(s, run_id) -> dict                                  # progress, speed, errors per chunk
     ensure_closed(s, loan_id)                                    # inline close for loan commands
+    snapshot_outdated(s, loan_ids, day)                          # loan commands after their loans' chunk
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from akiba.platform.db import commit
 from akiba.platform.models import TenantSetting
 from akiba.platform.runtime import Runtime
 from akiba.platform.tenancy import TenantInfo
-from akiba.reports.snapshot import snapshot_portfolio
+from akiba.reports.snapshot import complete_snapshot, forget_snapshot, snapshot_loans
 
 log = structlog.get_logger()
 DEFAULT_CHUNK_SIZE = 2000
@@ -70,6 +74,10 @@ INSERT INTO cob_marks (kind, entity_id, closed_for)
 SELECT :kind, u.id, :day FROM unnest(CAST(:ids AS integer[])) AS u(id)
 ON CONFLICT (kind, entity_id) DO UPDATE SET closed_for = excluded.closed_for
 """)
+
+# A chunk's statements each read a few thousand rows by index: a parallel plan would fork helper processes per
+# statement and take the cores the other workers' chunks run on. The run's parallelism is its chunks.
+_CHUNK_PLANS = text("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
 
 
 def _present_kinds(s: Session) -> list[str]:
@@ -159,10 +167,13 @@ def run_chunk(rt: Runtime, tenant_id: str, chunk_id: int) -> None:
         if chunk.status == "done" or run.status != "running":
             return
         started, began = time.perf_counter(), datetime.now(UTC)
+        s.execute(_CHUNK_PLANS)
         table_status = _TABLES[chunk.kind][1]
         ids = list(s.scalars(_LOCK[chunk.kind], {"first": chunk.first_id, "last": chunk.last_id or MAX_ID,
                                                  "status": table_status}))
         closed, errors = close_entities(s, chunk.kind, ids, run.business_date)
+        if chunk.kind == "loan" and ids:
+            snapshot_loans(s, run.business_date, ids)  # the final job then writes only what changed since
         chunk.status = "done"
         chunk.attempts += 1
         chunk.entities = len(closed)
@@ -195,8 +206,11 @@ def finish_run(rt: Runtime, tenant_id: str, run_id: int) -> None:
         chunks = s.execute(select(CobChunk.status, CobChunk.errors).where(CobChunk.run_id == run_id)).all()
         if any(c.status != "done" for c in chunks):
             return
+        # Locked before the snapshot is completed: a command dropping a loan's row (snapshot_outdated) waits for
+        # this job, or this job for the command, so no row is dropped after the snapshot is complete.
+        s.execute(select(TenantSetting.id).where(TenantSetting.id == 1).with_for_update())
         post_staged_accruals(s, run.business_date)  # the day's accruals, all chunks' at once
-        snapshot_portfolio(s, run.business_date)  # so that historical PAR is a lookup, not a recomputation
+        complete_snapshot(s, run.business_date)  # so that historical PAR is a lookup, not a recomputation
         s.execute(update(TenantSetting).where(TenantSetting.id == 1, TenantSetting.business_date == run.business_date)
                   .values(business_date=run.business_date + ONE_DAY))
         run.status = "completed_with_errors" if any(c.errors for c in chunks) else "completed"
@@ -263,6 +277,19 @@ def ensure_closed(s: Session, loan_id: int) -> bool:
     if closed:
         post_staged_accruals(s, day)  # no final job follows an inline close: it posts its own
     return bool(closed)
+
+
+_SHARED_DATE = text("SELECT business_date FROM tenant_settings WHERE id = 1 FOR SHARE")
+
+
+def snapshot_outdated(s: Session, loan_ids: list[int], day: date) -> None:
+    """For loan commands on loans the running close has already closed for `day`, the business date: their
+    snapshot rows of `day` are dropped, for the run's final job to write them anew after the command.
+
+    The business date is read FOR SHARE: a final job already running makes the command wait for it (then the
+    date has moved and the rows are final); a command holding it makes the final job wait."""
+    if s.scalar(_SHARED_DATE) == day:
+        forget_snapshot(s, day, loan_ids)
 
 
 def run_for_tenant(rt: Runtime, tenant: TenantInfo, day: date, chunk_size: int = DEFAULT_CHUNK_SIZE,

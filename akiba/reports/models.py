@@ -1,6 +1,6 @@
 """Tables of the reports feature (tenant revisions t0007 and t0015 create exactly these).
 
-- portfolio_snapshots: filled by close of business through `snapshot_portfolio`.
+- portfolio_snapshots: filled by close of business (akiba.reports.snapshot).
 - report_region_grants: the tenants this institution lets aggregate its reports (a hosting company's
   regional tenant); the consent lives with the data it opens.
 - statement_settings: what a regulatory statement prints about the institution.

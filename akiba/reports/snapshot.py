@@ -1,8 +1,11 @@
 """The daily portfolio snapshot: one row per active loan per business date, so historical PAR is a lookup.
 
-Close of business calls `snapshot_portfolio(session, business_date)` inside its own unit of work (it commits);
-the function is one DELETE and one INSERT ... SELECT, so re-running a date replaces that date's rows and
-posts nothing twice.
+Close of business writes it piecewise, so that no worker waits for one big statement at the end of the run:
+each chunk snapshots its own loans after closing them (`snapshot_loans`), a command on a loan whose chunk has
+run drops that loan's row (`forget_snapshot`), and the run's final job snapshots the active loans still without
+a row (`complete_snapshot`: those forgotten, disbursed during the run, or never reached). The rows are the state
+when the final job runs, as one big snapshot then would be. `snapshot_portfolio` replaces a whole date at once.
+None of them commits: the caller's unit of work does.
 """
 
 from __future__ import annotations
@@ -52,6 +55,42 @@ UNION ALL
 SELECT {SNAPSHOT_COLUMNS} FROM ({LIVE_LOANS}) live
 WHERE NOT EXISTS (SELECT 1 FROM portfolio_snapshots WHERE business_date = :as_of)
 """  # noqa: S608
+
+
+_INSERT = f"INSERT INTO portfolio_snapshots (business_date, {SNAPSHOT_COLUMNS}) "
+_OF_LOANS = text(f"{_INSERT} SELECT :as_of, {SNAPSHOT_COLUMNS} FROM ("  # noqa: S608
+                 + LIVE_LOANS.replace("WHERE l.status = 'active'",
+                                      "WHERE l.status = 'active' AND l.id = ANY(CAST(:ids AS integer[]))")
+                 + ") live ON CONFLICT (business_date, loan_id) DO UPDATE SET "
+                 + ", ".join(f"{c} = excluded.{c}" for c in SNAPSHOT_COLUMNS.split(", ")[1:]))
+_MISSING = text(f"{_INSERT} SELECT :as_of, {SNAPSHOT_COLUMNS} FROM ("  # noqa: S608
+                + LIVE_LOANS.replace("WHERE l.status = 'active'", "WHERE l.status = 'active' AND NOT EXISTS "
+                                     "(SELECT 1 FROM portfolio_snapshots p WHERE p.business_date = :as_of "
+                                     "AND p.loan_id = l.id)")
+                + ") live")
+_NOT_ACTIVE = text("DELETE FROM portfolio_snapshots p WHERE p.business_date = :as_of "
+                   "AND NOT EXISTS (SELECT 1 FROM loans l WHERE l.id = p.loan_id AND l.status = 'active')")
+_FORGET = text("DELETE FROM portfolio_snapshots WHERE business_date = :as_of "
+               "AND loan_id = ANY(CAST(:ids AS integer[]))")
+
+
+def snapshot_loans(session: Session, business_date: date, loan_ids: list[int]) -> int:
+    """Write (or rewrite) the rows of these loans, those of them active, for `business_date`."""
+    result = session.execute(_OF_LOANS, {"as_of": business_date, "ids": loan_ids})
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_snapshot(session: Session, business_date: date, loan_ids: list[int]) -> None:
+    """Drop these loans' rows of `business_date`: a command is changing them, complete_snapshot writes them anew."""
+    session.execute(_FORGET, {"as_of": business_date, "ids": loan_ids})
+
+
+def complete_snapshot(session: Session, business_date: date) -> int:
+    """Make the rows of `business_date` the whole active portfolio: drop those of loans no longer active, write
+    those of active loans without one. Answers the rows written."""
+    session.execute(_NOT_ACTIVE, {"as_of": business_date})
+    result = session.execute(_MISSING, {"as_of": business_date})
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def snapshot_portfolio(session: Session, business_date: date) -> int:

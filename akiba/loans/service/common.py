@@ -119,6 +119,7 @@ def _lock(s: Session, loan_id: int, inline_close: bool,
     if s.scalar(select(Loan.id).where(Loan.id == loan_id).with_for_update()) is None:
         raise not_found("loan", loan_id)
     rows = s.execute(_locking_read(installments), {"loan_ids": [loan_id]}).all()
+    _outdate_snapshots(s, [(loan_id, rows[0][5], rows[0][2])])
     if inline_close and behind(rows[0][0], rows[0][5], rows[0][2]):
         from akiba.cob.service import ensure_closed
 
@@ -154,7 +155,18 @@ def lock_loans_with_installments(s: Session, loan_ids: Iterable[int]) -> dict[in
     for row in s.execute(_locking_read(True), {"loan_ids": wanted}):
         loan, accounting, today, installments = _read(row, True)
         found[loan.id] = LockedLoan(loan, accounting, today, installments, behind(loan, accounting.closed_for, today))
+    _outdate_snapshots(s, [(i, f.accounting.closed_for, f.today) for i, f in found.items()])
     return found
+
+
+def _outdate_snapshots(s: Session, loans: list[tuple[int, date | None, date]]) -> None:
+    """A loan the running close of business has closed for today (closed_for is the business date) was also
+    snapshotted by it; a command about to change it drops that row (akiba.cob.service.snapshot_outdated)."""
+    closed_today = [loan_id for loan_id, closed_for, today in loans if closed_for is not None and closed_for >= today]
+    if closed_today:
+        from akiba.cob.service import snapshot_outdated
+
+        snapshot_outdated(s, closed_today, loans[0][2])
 
 
 def require_status(loan: Loan, *allowed: str) -> None:
