@@ -31,6 +31,14 @@ from akiba.core.money import ZERO, money_str, quantize
 
 ONE_DAY = timedelta(days=1)
 ACCRUAL_SOURCE = "cob_accrual"
+PENALTY_SOURCE = "cob_penalty"
+# What each kind of staged accrual posts: its journal source, the receivable debited and the income credited (the
+# other way round for an accrual taken back), and how its entry is described.
+_STAGED_KINDS = {
+    "interest": (ACCRUAL_SOURCE, "interest_receivable", "interest_income", "interest accrual of {day} (product {p})"),
+    "penalty": (PENALTY_SOURCE, "penalty_receivable", "penalty_income",
+                "late-payment penalties of {day} (product {p})"),
+}
 
 # Everything the close needs of each loan in one read: its product, its previous state, and from its installments
 # (aggregated here, none is sent to Python) the oldest due date still owing on or before D with the total owed,
@@ -116,13 +124,13 @@ SELECT CASE WHEN i.due_date = :day THEN 'loan.installment_overdue' ELSE 'loan.in
  ORDER BY i.loan_id, i.n
 """)
 _STAGE = text("""
-INSERT INTO cob_staged_accruals (business_date, office_id, currency, product_id, amount)
-SELECT CAST(:day AS date), u.office_id, u.currency, u.product_id, u.amount
+INSERT INTO cob_staged_accruals (business_date, office_id, currency, product_id, amount, kind)
+SELECT CAST(:day AS date), u.office_id, u.currency, u.product_id, u.amount, :kind
   FROM unnest(CAST(:offices AS integer[]), CAST(:currencies AS text[]), CAST(:products AS integer[]),
               CAST(:amounts AS numeric[])) AS u(office_id, currency, product_id, amount)
 """)
 _STAGED = text("""
-SELECT id, office_id, currency, product_id, amount FROM cob_staged_accruals
+SELECT id, office_id, currency, product_id, amount, kind FROM cob_staged_accruals
  WHERE business_date = :day AND entry_id IS NULL ORDER BY id FOR UPDATE
 """)
 _STAMP = text("UPDATE cob_staged_accruals SET entry_id = :entry WHERE id = ANY(CAST(:ids AS bigint[]))")
@@ -185,11 +193,13 @@ def accrued_through(day: date, rows: Sequence[tuple[date, date, Decimal]], digit
 
 
 def _apply_penalties(s: Session, ids: list[int], day: date) -> None:
-    # The loans feature owns how a penalty enters a loan (charge row, installments, balances, accrual entry);
-    # set-based for the chunk, once per installment and grace period, so a repeated close charges nothing twice.
+    # The loans feature owns how a penalty enters a loan (charge row, installments, balances); set-based for the
+    # chunk, once per installment and grace period, so a repeated close charges nothing twice. The income of
+    # accrual products' penalties is staged with the interest accruals, for the final job to post.
     from akiba.loans.service.penalties import apply_overdue_penalties_bulk
 
-    apply_overdue_penalties_bulk(s, ids, day)
+    apply_overdue_penalties_bulk(s, ids, day, book=lambda totals: stage_accruals(
+        s, {key: [amount] for key, amount in totals.items()}, day, kind="penalty"))
 
 
 def is_non_accrual(days: int, after_days: int | None) -> bool:
@@ -284,7 +294,8 @@ def _write_history(s: Session, moved: list[tuple[int, str | None]], day: date) -
                                   "from": day + ONE_DAY})
 
 
-def stage_accruals(s: Session, accruals: dict[tuple[int, str, int], list[Decimal]], day: date) -> None:
+def stage_accruals(s: Session, accruals: dict[tuple[int, str, int], list[Decimal]], day: date,
+                   kind: str = "interest") -> None:
     """The chunk's accrual changes as staged rows: per office, currency, product and direction, their total.
 
     Written in the chunk's own transaction (with its marks), so a chunk that rolls back stages nothing and one
@@ -299,32 +310,31 @@ def stage_accruals(s: Session, accruals: dict[tuple[int, str, int], list[Decimal
     if rows:
         offices, currencies, products, amounts = (list(col) for col in zip(*rows, strict=True))
         s.execute(_STAGE, {"day": day, "offices": offices, "currencies": currencies, "products": products,
-                           "amounts": amounts})
+                           "amounts": amounts, "kind": kind})
 
 
 def post_staged_accruals(s: Session, day: date) -> int:
-    """Post the accruals staged for `day` and not posted yet: one journal entry per office, currency, product and
-    direction (receivable against income), each staged row stamped with its entry. Answers the entries posted.
+    """Post the accruals staged for `day` and not posted yet: one journal entry per office, currency, product, kind
+    (interest, penalty) and direction (receivable against income), each staged row stamped with its entry.
+    Answers the entries posted.
 
     The staged rows are locked first: of two callers, the second finds them stamped and posts nothing.
     """
     staged = s.execute(_STAGED, {"day": day}).all()
-    groups: dict[tuple[int, str, int, bool], list[Any]] = defaultdict(list)
+    groups: dict[tuple[int, str, int, str, bool], list[Any]] = defaultdict(list)
     for row in staged:
-        groups[(row.office_id, row.currency, row.product_id, row.amount > 0)].append(row)
+        groups[(row.office_id, row.currency, row.product_id, row.kind, row.amount < 0)].append(row)
     mappings: dict[int, dict[str, int]] = {}
-    for (office_id, currency, product_id, up), rows in sorted(groups.items(), key=lambda g: (*g[0][:3], not g[0][3])):
+    for (office_id, currency, product_id, kind, down), rows in sorted(groups.items()):
         if product_id not in mappings:
             mappings[product_id] = ledger.product_mapping(s, "loan", product_id)
-        mapping = mappings[product_id]
+        source, receivable, income, description = _STAGED_KINDS[kind]
         amount = abs(sum((Decimal(r.amount) for r in rows), ZERO))
-        receivable: ledger.Side = "debit" if up else "credit"
-        income: ledger.Side = "credit" if up else "debit"
         entry_id = ledger.post_entry(
-            s, office_id=office_id, currency=currency, transaction_date=day, source=ACCRUAL_SOURCE,
-            source_id=None, description=f"interest accrual of {day} (product {product_id})",
-            legs=[ledger.Leg(mapping["interest_receivable"], receivable, amount),
-                  ledger.Leg(mapping["interest_income"], income, amount)])
+            s, office_id=office_id, currency=currency, transaction_date=day, source=source, source_id=None,
+            description=description.format(day=day, p=product_id),
+            legs=[ledger.Leg(mappings[product_id][receivable], "credit" if down else "debit", amount),
+                  ledger.Leg(mappings[product_id][income], "debit" if down else "credit", amount)])
         s.execute(_STAMP, {"entry": entry_id, "ids": [r.id for r in rows]})
     return len(groups)
 

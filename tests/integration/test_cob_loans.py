@@ -95,8 +95,13 @@ def test_chunks_stage_accruals_and_the_final_job_posts_one_entry_per_product(api
     view = close_day(runtime, api.tenant, date(2024, 2, 14), chunk_size=1)  # three chunks, one loan each
     assert (view["status"], view["chunks_total"], view["loans_closed"]) == ("completed", 3, 3)
     with runtime.session(api.tenant) as s:
-        staged = s.execute(text("SELECT amount, entry_id FROM cob_staged_accruals ORDER BY id")).all()
+        staged = s.execute(text("SELECT amount, entry_id FROM cob_staged_accruals WHERE kind = 'interest' "
+                                "ORDER BY id")).all()
+        penalties = s.execute(text("SELECT amount, entry_id FROM cob_staged_accruals WHERE kind = 'penalty' "
+                                   "ORDER BY id")).all()
         entries = s.execute(text("SELECT id, transaction_date FROM journal_entries WHERE source = 'cob_accrual'")).all()
+        penalty_entries = s.execute(text("SELECT id, transaction_date FROM journal_entries "
+                                         "WHERE source = 'cob_penalty'")).all()
         accrued = {r.loan_id: Decimal(r.accrued_interest) for r in s.execute(
             text("SELECT loan_id, accrued_interest FROM cob_loan_state"))}
         rows = s.execute(text("SELECT loan_id, from_date, due_date, interest FROM loan_installments "
@@ -105,6 +110,11 @@ def test_chunks_stage_accruals_and_the_final_job_posts_one_entry_per_product(api
     assert len(staged) == 3 and len(entries) == 1 and entries[0][1] == date(2024, 2, 14)
     assert {r.entry_id for r in staged} == {entries[0][0]}
     assert sum(Decimal(r.amount) for r in staged) == sum(accrued.values()) == gl(runtime, api.tenant, "1220")
+    # the late fee of 1 February's installment (10.00 each) is staged too, and booked by the same final job
+    assert [Decimal(r.amount) for r in penalties] == [Decimal("10.00")] * 3
+    assert len(penalty_entries) == 1 and penalty_entries[0][1] == date(2024, 2, 14)
+    assert {r.entry_id for r in penalties} == {penalty_entries[0][0]}
+    assert gl(runtime, api.tenant, "1240") == Decimal("30.00") == -gl(runtime, api.tenant, "4300")
     # the accrual computed in SQL is the Python reference's, loan by loan
     for loan in loans:
         mine = [(r.from_date, r.due_date, Decimal(r.interest)) for r in rows if r.loan_id == loan]

@@ -12,7 +12,7 @@ later event; such a loan goes through the per-loan path, which replays it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -21,11 +21,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from akiba.accounting.posting import Leg, post_entry, product_mapping
+from akiba.cob.steps import PENALTY_SOURCE
 from akiba.core.money import ZERO, quantize
 from akiba.loans import postings
 
 HUNDRED = Decimal(100)
-PENALTY_SOURCE = "cob_penalty"
 
 # Every installment of the loans overdue past a penalty's grace days on :as_of and not charged that penalty yet.
 _CANDIDATES = text("""
@@ -77,8 +77,13 @@ def _amount(row: Any) -> Decimal:
     return quantize(overdue * Decimal(row.rate) / HUNDRED, int(row.digits), ROUND_HALF_EVEN)
 
 
-def apply_overdue_penalties_bulk(s: Session, loan_ids: Sequence[int], as_of: date) -> int:
-    """Charge the late-payment penalties due on `as_of` for these loans; answers how many were charged."""
+def apply_overdue_penalties_bulk(s: Session, loan_ids: Sequence[int], as_of: date,
+                                 book: Callable[[dict[tuple[int, str, int], Decimal]], None] | None = None) -> int:
+    """Charge the late-payment penalties due on `as_of` for these loans; answers how many were charged.
+
+    Accrual products book the penalties as income when charged: by default one journal entry per office,
+    currency and product, posted here; `book` takes those totals instead (close of business stages them).
+    """
     if not loan_ids:
         return 0
     rows = s.execute(_CANDIDATES, {"ids": list(loan_ids), "as_of": as_of}).all()
@@ -92,7 +97,11 @@ def apply_overdue_penalties_bulk(s: Session, loan_ids: Sequence[int], as_of: dat
                   "days": [r.penalty_day for r, _ in charges], "ns": [r.n for r, _ in charges]}
         inserted = s.execute(_CHARGE, params).all()
         charged = len(inserted)
-        _post_accruals(s, {r.loan_id: r for r, _ in charges}, inserted, as_of)
+        totals = _accrual_totals({r.loan_id: r for r, _ in charges}, inserted)
+        if book is not None:
+            book(totals)
+        else:
+            _post_accruals(s, totals, as_of)
     if replayed:
         from akiba.loans.service.payments import apply_overdue_penalties
 
@@ -100,14 +109,18 @@ def apply_overdue_penalties_bulk(s: Session, loan_ids: Sequence[int], as_of: dat
     return charged
 
 
-def _post_accruals(s: Session, loans: dict[int, Any], inserted: Sequence[Any], as_of: date) -> None:
-    """Accrual products book the penalties as income now: one entry per office, currency and product (not for a
-    charged-off loan: its receivables are emptied; its penalties are income when paid)."""
+def _accrual_totals(loans: dict[int, Any], inserted: Sequence[Any]) -> dict[tuple[int, str, int], Decimal]:
+    """The penalties accrual products book as income now, by office, currency and product (not a charged-off
+    loan's: its receivables are emptied; its penalties are income when paid)."""
     totals: dict[tuple[int, str, int], Decimal] = defaultdict(lambda: ZERO)
     for loan_id, amount in inserted:
         loan = loans[loan_id]
         if loan.accounting_rule == "accrual_periodic" and not loan.charged_off:
             totals[(loan.office_id, loan.currency, loan.product_id)] += Decimal(amount)
+    return dict(totals)
+
+
+def _post_accruals(s: Session, totals: dict[tuple[int, str, int], Decimal], as_of: date) -> None:
     mappings: dict[int, dict[str, int]] = {}
     for (office_id, currency, product_id), amount in sorted(totals.items()):
         if product_id not in mappings:
