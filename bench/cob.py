@@ -2,9 +2,11 @@
 
     python -m bench cob             # or: python bench/cob.py [--loans 100000] [--savings 100000] [--runs 1,2,1]
 
-Set-up (bulk SQL, not timed): three template loans made through the API on an accrual product with a late
-penalty — one current (paying), one overdue (never paid), one paid off — and a savings account are closed for the
-catch-up day (disbursement to FIRST_CLOSE, in-process), then cloned set-based (one INSERT ... SELECT with
+Set-up (bulk SQL, not timed): template loans made through the API on an accrual product with a late penalty,
+three for each of --cohorts disbursement days (default 28, one a day from START, so that every timed day has
+installments falling due, falling overdue and penalised, as a real portfolio's days have) — one current (paying),
+one overdue (never paid), one paid off — and a savings account are closed for the catch-up day (disbursement to
+FIRST_CLOSE, in-process), then cloned set-based (one INSERT ... SELECT with
 data-modifying CTEs per 100K loans) with their installments, charges, arrears state, bucket history and
 closed-for marks: N loans (a third in each state; the paid-off third is not active and not closed) and M
 savings accounts. Then one day is closed per entry of --runs (default "1,2": a day with 1 worker, the next with
@@ -63,7 +65,30 @@ def _ok(response: Any, status: int = 200) -> dict[str, Any]:
     return body
 
 
-def _templates(client: TestClient, tenant: str) -> tuple[list[int], int]:
+def _cohort(client: TestClient, h: dict[str, str], person: int, product: int, disbursed: date) -> list[int]:
+    """Three template loans disbursed on `disbursed`: one current (paying each installment due by FIRST_CLOSE on
+    its day), one overdue (never paid), one paid off."""
+    loans = []
+    for _ in range(3):
+        loan = _ok(client.post("/api/v1/loans", json={"client_id": person, "product_id": product,
+                                                      "principal": "1000.00", "submitted_on": str(disbursed),
+                                                      "expected_disbursement_date": str(disbursed)}, headers=h), 201)
+        _ok(client.post(f"/api/v1/loans/{loan['id']}/approve", json={"approved_on": str(disbursed)}, headers=h))
+        _ok(client.post(f"/api/v1/loans/{loan['id']}/disburse", json={"disbursed_on": str(disbursed)}, headers=h))
+        loans.append(int(loan["id"]))
+    current, _overdue, paid_off = loans
+    schedule = _ok(client.get(f"/api/v1/loans/{current}", headers=h))["schedule"]["periods"]
+    for period in schedule:
+        if date.fromisoformat(period["due_date"]) <= FIRST_CLOSE:
+            _ok(client.post(f"/api/v1/loans/{current}/repayments",
+                            json={"transaction_date": period["due_date"], "amount": period["total_due"]},
+                            headers=h), 201)
+    _ok(client.post(f"/api/v1/loans/{paid_off}/repayments", json={
+        "transaction_date": schedule[0]["due_date"], "amount": "2000.00"}, headers=h), 201)
+    return loans
+
+
+def _templates(client: TestClient, tenant: str, cohorts: int) -> tuple[list[int], int]:
     token = _ok(client.post("/api/v1/auth/token", headers={"Akiba-Tenant": tenant},
                             data={"grant_type": "password", "username": "admin", "password": PASSWORD}))
     h = {"Akiba-Tenant": tenant, "Authorization": f"Bearer {token['access_token']}"}
@@ -74,19 +99,8 @@ def _templates(client: TestClient, tenant: str) -> tuple[list[int], int]:
                              headers=h), 201)
     product = _ok(client.post("/api/v1/loan-products", json=LOAN_PRODUCT, headers=h), 201)
     loans = []
-    for _ in range(3):
-        loan = _ok(client.post("/api/v1/loans", json={"client_id": person["id"], "product_id": product["id"],
-                                                      "principal": "1000.00", "submitted_on": str(START),
-                                                      "expected_disbursement_date": str(START)}, headers=h), 201)
-        _ok(client.post(f"/api/v1/loans/{loan['id']}/approve", json={"approved_on": str(START)}, headers=h))
-        _ok(client.post(f"/api/v1/loans/{loan['id']}/disburse", json={"disbursed_on": str(START)}, headers=h))
-        loans.append(int(loan["id"]))
-    current, _overdue, paid_off = loans
-    for due in ("2024-02-01", "2024-03-01"):
-        _ok(client.post(f"/api/v1/loans/{current}/repayments", json={"transaction_date": due, "amount": "94.56"},
-                        headers=h), 201)
-    _ok(client.post(f"/api/v1/loans/{paid_off}/repayments", json={"transaction_date": "2024-02-01",
-                                                                  "amount": "2000.00"}, headers=h), 201)
+    for cohort in range(cohorts):
+        loans.extend(_cohort(client, h, person["id"], product["id"], START + timedelta(days=cohort)))
     sp = _ok(client.post("/api/v1/savings-products", json=SAVINGS_PRODUCT, headers=h), 201)
     acc = _ok(client.post("/api/v1/savings-accounts", json={"client_id": person["id"], "product_id": sp["id"],
                                                             "submitted_on": str(START)}, headers=h), 201)
@@ -185,6 +199,9 @@ def _peak_kb(pid: int) -> int:
     return int(found.group(1)) if found else 0
 
 
+# What a day's close did besides accruing: late-payment penalties charged, outbox events (due, overdue, non-accrual).
+_ACTIVITY = text("SELECT (SELECT count(*) FROM loan_charges WHERE charge_time = 'overdue_installment'), "
+                 "(SELECT COALESCE(max(id), 0) FROM outbox)")
 _LOCK_WAITS = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
 
@@ -196,6 +213,8 @@ def _close(rt: Runtime, tenant: TenantInfo, day: date, workers: int, chunk_size:
     with rt.session(tenant) as s:
         s.execute(text("UPDATE tenant_settings SET business_date = :d"), {"d": day})
         s.commit()
+    with rt.session(tenant) as s:
+        before = s.execute(_ACTIVITY).one()
     procs = start_workers(rt, workers)
     time.sleep(2.0)  # let the workers start (imports, pool) so the timing is the close itself
     started = time.perf_counter()
@@ -224,6 +243,8 @@ def _close(rt: Runtime, tenant: TenantInfo, day: date, workers: int, chunk_size:
             "SELECT EXTRACT(EPOCH FROM min(c.started_at) - r.created_at), EXTRACT(EPOCH FROM r.finished_at - "
             "max(c.finished_at)) FROM cob_runs r JOIN cob_chunks c ON c.run_id = r.id WHERE r.id = :r "
             "GROUP BY r.id"), {"r": run_id}).one()
+        after = s.execute(_ACTIVITY).one()
+    view["activity"] = [b - a for a, b in zip(before, after, strict=True)]
     view["wall_seconds"] = elapsed
     view["peak_kb"] = peak
     view["lock_waits"] = (lock_waits, samples)
@@ -249,7 +270,7 @@ def _report(label: str, day: date, view: dict[str, Any]) -> float:
     start, final = (float(x) for x in view["serial"])
     print(f"            chunk seconds: {kinds}; busy/wall = {busy / view['wall_seconds']:.2f}; backends waiting "
           f"on a lock: {waits} in {samples} samples; serial: {start:.1f} s to the first chunk, {final:.1f} s "
-          f"after the last", flush=True)
+          f"after the last; penalties charged {view['activity'][0]:,}, events {view['activity'][1]:,}", flush=True)
     return float(rate)
 
 
@@ -268,6 +289,8 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--savings", type=int, default=100_000)
     parser.add_argument("--chunk-size", type=int, default=2000)
+    parser.add_argument("--cohorts", type=int, default=28,
+                        help="disbursement days of the templates, one a day from START (1: every loan alike)")
     parser.add_argument("--pgbench-seconds", type=int, default=20)
     parser.add_argument("--runs", default="1,2", help="workers per timed day, in order (e.g. 1,2,1 to bracket)")
     args = parser.parse_args()
@@ -280,11 +303,12 @@ def main() -> None:
 
         queue.load_features()
         with TestClient(create_app(settings, control)) as client:
-            loans, account = _templates(client, "bench")
+            loans, account = _templates(client, "bench", args.cohorts)
         _close_templates(rt, tenant)
         t0 = time.perf_counter()
         _clone(rt, tenant, loans, args.loans, account, args.savings)
-        print(f"generated {args.loans:,} loans (a third each current, overdue, paid off) and {args.savings:,} "
+        print(f"generated {args.loans:,} loans (a third each current, overdue, paid off; disbursed over "
+              f"{args.cohorts} days) and {args.savings:,} "
               f"savings accounts, closed to {FIRST_CLOSE}, in {time.perf_counter() - t0:.1f} s", flush=True)
         rates: dict[int, list[float]] = {}
         days: list[tuple[int, float, float]] = []  # workers, loans/s, chunk seconds
