@@ -65,9 +65,10 @@ def _ok(response: Any, status: int = 200) -> dict[str, Any]:
     return body
 
 
-def _cohort(client: TestClient, h: dict[str, str], person: int, product: int, disbursed: date) -> list[int]:
-    """Three template loans disbursed on `disbursed`: one current (paying each installment due by FIRST_CLOSE on
-    its day), one overdue (never paid), one paid off."""
+def _cohort(client: TestClient, h: dict[str, str], person: int, product: int, disbursed: date,
+            first_close: date) -> list[int]:
+    """Three template loans disbursed on `disbursed`: one current (paying on its day each installment due by the
+    catch-up day), one overdue (never paid), one paid off."""
     loans = []
     for _ in range(3):
         loan = _ok(client.post("/api/v1/loans", json={"client_id": person, "product_id": product,
@@ -79,7 +80,7 @@ def _cohort(client: TestClient, h: dict[str, str], person: int, product: int, di
     current, _overdue, paid_off = loans
     schedule = _ok(client.get(f"/api/v1/loans/{current}", headers=h))["schedule"]["periods"]
     for period in schedule:
-        if date.fromisoformat(period["due_date"]) <= FIRST_CLOSE:
+        if date.fromisoformat(period["due_date"]) <= first_close:
             _ok(client.post(f"/api/v1/loans/{current}/repayments",
                             json={"transaction_date": period["due_date"], "amount": period["total_due"]},
                             headers=h), 201)
@@ -88,7 +89,7 @@ def _cohort(client: TestClient, h: dict[str, str], person: int, product: int, di
     return loans
 
 
-def _templates(client: TestClient, tenant: str, cohorts: int) -> tuple[list[int], int]:
+def _templates(client: TestClient, tenant: str, cohorts: int, first_close: date) -> tuple[list[int], int]:
     token = _ok(client.post("/api/v1/auth/token", headers={"Akiba-Tenant": tenant},
                             data={"grant_type": "password", "username": "admin", "password": PASSWORD}))
     h = {"Akiba-Tenant": tenant, "Authorization": f"Bearer {token['access_token']}"}
@@ -100,7 +101,7 @@ def _templates(client: TestClient, tenant: str, cohorts: int) -> tuple[list[int]
     product = _ok(client.post("/api/v1/loan-products", json=LOAN_PRODUCT, headers=h), 201)
     loans = []
     for cohort in range(cohorts):
-        loans.extend(_cohort(client, h, person["id"], product["id"], START + timedelta(days=cohort)))
+        loans.extend(_cohort(client, h, person["id"], product["id"], START + timedelta(days=cohort), first_close))
     sp = _ok(client.post("/api/v1/savings-products", json=SAVINGS_PRODUCT, headers=h), 201)
     acc = _ok(client.post("/api/v1/savings-accounts", json={"client_id": person["id"], "product_id": sp["id"],
                                                             "submitted_on": str(START)}, headers=h), 201)
@@ -166,15 +167,15 @@ def _clone(rt: Runtime, tenant: TenantInfo, loans: list[int], n_loans: int, acco
         s.commit()
 
 
-def _close_templates(rt: Runtime, tenant: TenantInfo) -> None:
-    """Close the catch-up day (disbursement to FIRST_CLOSE: penalties, arrears, accruals) on the three templates,
+def _close_templates(rt: Runtime, tenant: TenantInfo, first_close: date) -> None:
+    """Close the catch-up day (disbursement to `first_close`: penalties, arrears, accruals) on the templates,
     in-process, before they are cloned: the clones start where a portfolio closed every day would be."""
     from akiba.cob import queue, service
 
     with rt.session(tenant) as s:
-        s.execute(text("UPDATE tenant_settings SET business_date = :d"), {"d": FIRST_CLOSE})
+        s.execute(text("UPDATE tenant_settings SET business_date = :d"), {"d": first_close})
         s.commit()
-    run_id = service.run_for_tenant(rt, tenant, FIRST_CLOSE)
+    run_id = service.run_for_tenant(rt, tenant, first_close)
     queue.run_worker(rt, wait=False, signals=False)
     with rt.session(tenant) as s:
         assert service.run_view(s, run_id)["status"] == "completed"
@@ -289,6 +290,9 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--savings", type=int, default=100_000)
     parser.add_argument("--chunk-size", type=int, default=2000)
+    parser.add_argument("--first-close", type=date.fromisoformat, default=FIRST_CLOSE,
+                        help="the catch-up day closed at set-up; the timed days follow it (e.g. 2024-03-29 for a "
+                             "month end among them)")
     parser.add_argument("--cohorts", type=int, default=28,
                         help="disbursement days of the templates, one a day from START (1: every loan alike)")
     parser.add_argument("--pgbench-seconds", type=int, default=20)
@@ -303,17 +307,17 @@ def main() -> None:
 
         queue.load_features()
         with TestClient(create_app(settings, control)) as client:
-            loans, account = _templates(client, "bench", args.cohorts)
-        _close_templates(rt, tenant)
+            loans, account = _templates(client, "bench", args.cohorts, args.first_close)
+        _close_templates(rt, tenant, args.first_close)
         t0 = time.perf_counter()
         _clone(rt, tenant, loans, args.loans, account, args.savings)
         print(f"generated {args.loans:,} loans (a third each current, overdue, paid off; disbursed over "
               f"{args.cohorts} days) and {args.savings:,} "
-              f"savings accounts, closed to {FIRST_CLOSE}, in {time.perf_counter() - t0:.1f} s", flush=True)
+              f"savings accounts, closed to {args.first_close}, in {time.perf_counter() - t0:.1f} s", flush=True)
         rates: dict[int, list[float]] = {}
         days: list[tuple[int, float, float]] = []  # workers, loans/s, chunk seconds
         for i, workers in enumerate(int(w) for w in args.runs.split(",")):
-            day = FIRST_CLOSE + timedelta(days=1 + i)
+            day = args.first_close + timedelta(days=1 + i)
             print(f"vacuum analyze before {day}: {_vacuum(rt, tenant):.1f} s", flush=True)
             view = _close(rt, tenant, day, workers, args.chunk_size)
             rates.setdefault(workers, []).append(_report(f"{workers} worker{'s' if workers > 1 else ''}", day, view))
