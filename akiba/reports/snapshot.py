@@ -40,8 +40,6 @@ WHERE l.status = 'active'
 GROUP BY l.id
 """  # noqa: S608  -- constant fragments only; every value is a bound parameter
 
-_SNAPSHOT_DATE = "CAST(current_setting('akiba.snapshot_date') AS date)"
-
 SNAPSHOT_COLUMNS = (
     "loan_id, office_id, loan_officer_id, product_id, client_id, group_id, currency, principal_disbursed, "
     "principal_outstanding, interest_outstanding, fees_outstanding, penalties_outstanding, overdue_principal, "
@@ -94,24 +92,6 @@ def complete_snapshot(session: Session, business_date: date) -> int:
 
 
 def snapshot_portfolio(session: Session, business_date: date) -> int:
-    """Replace the snapshot of `business_date` with the portfolio as it stands; returns the number of loans.
-
-    Set-based, no commit: the caller's unit of work commits. Close of business takes it in its final job, when
-    no chunk runs any more, so its time is the run's serial tail: the rows are computed by a CREATE TABLE AS
-    (PostgreSQL runs that query in parallel, an INSERT ... SELECT never) into a temporary table, then inserted in
-    key order, so each lands on the primary key's rightmost page instead of a random one.
-    """
+    """Replace the snapshot of `business_date` with the portfolio as it stands; returns the number of loans."""
     session.execute(text("DELETE FROM portfolio_snapshots WHERE business_date = :as_of"), {"as_of": business_date})
-    session.execute(text("SELECT set_config('work_mem', '64MB', true)"))  # sorts and hashes in memory
-    # A utility statement (CREATE TABLE AS) takes no bound parameter: the date is bound into a setting of this
-    # transaction, which the statement reads back.
-    session.execute(text("SELECT set_config('akiba.snapshot_date', :as_of, true)"),
-                    {"as_of": business_date.isoformat()})
-    live = LIVE_LOANS.replace(":as_of", _SNAPSHOT_DATE)
-    session.execute(text(f"CREATE TEMPORARY TABLE portfolio_snapshot_rows ON COMMIT DROP AS {live}"))
-    result = session.execute(
-        text(f"INSERT INTO portfolio_snapshots (business_date, {SNAPSHOT_COLUMNS}) "  # noqa: S608
-             f"SELECT :as_of, {SNAPSHOT_COLUMNS} FROM portfolio_snapshot_rows ORDER BY loan_id"),
-        {"as_of": business_date})
-    session.execute(text("DROP TABLE portfolio_snapshot_rows"))  # a second snapshot in the same transaction
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return complete_snapshot(session, business_date)
